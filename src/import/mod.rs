@@ -1,0 +1,1 @@
+//! Importers for PyTorch checkpoints (`torch.save` zip format) and `.safetensors`.

@@ -1,0 +1,1 @@
+//! The kernel list: FFI declarations of the C microkernels and one table per family.

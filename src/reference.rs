@@ -1,0 +1,1 @@
+//! Naive reference implementations of every op, for tests.
