@@ -10,3 +10,11 @@ pub mod tensor;
 
 pub use error::{Error, Result};
 pub use tensor::Tensor;
+pub mod graph;
+pub mod models;
+pub mod pack;
+pub mod passes;
+pub mod exec;
+pub mod plan;
+
+pub use exec::{Model, Session};

@@ -1,0 +1,282 @@
+//! The static planner: for one input size it infers shapes, chooses a kernel for every op,
+//! places concat inputs directly into slices of the concat's buffer (no copies), computes
+//! buffer lifetimes and lays out one arena that reuses memory. The result is a flat list of
+//! steps whose pointers the executor only has to offset by the arena base.
+
+mod memory;
+mod print;
+pub mod shapes;
+
+use crate::error::{Error, Result};
+use crate::graph::{Act, Graph, Op};
+use crate::kernels::{self, KernelSet};
+use memory::Buffers;
+pub use shapes::Shape;
+use std::sync::Arc;
+
+#[derive(Clone, Copy, Debug)]
+pub struct PlanOptions {
+    /// Make concat producers write into the concat buffer (true) or copy (false: for benches).
+    pub eliminate_concat: bool,
+}
+
+impl Default for PlanOptions {
+    fn default() -> Self {
+        PlanOptions { eliminate_concat: true }
+    }
+}
+
+/// A tensor placed in the arena: `shape` floats (NCHW, one image) at float offset `offset`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct View {
+    pub offset: usize,
+    pub shape: Shape,
+}
+
+/// The kernel a step calls, with the parameters the planner chose.
+#[derive(Clone, Copy)]
+pub enum Kernel {
+    Conv { f: kernels::ConvFn, k: usize, stride: usize, pad: usize },
+    Conv1x1 { f: kernels::Conv1x1Fn },
+    DwConv { f: kernels::DwConvFn, k: usize, stride: usize, pad: usize },
+    Fc { f: kernels::FcFn },
+    GlobalAvgPool { f: kernels::GavgPoolFn },
+    /// `scratch`: arena float offset of c + rd floats.
+    Se { f: kernels::SeFn, rd: usize, gate: Act, scratch: usize },
+    Add { f: kernels::AddFn },
+    /// A standalone activation (only in unfused graphs), applied by the executor.
+    Act,
+    /// Copy a tensor into a channel slice of a concat buffer (only with concat elimination off).
+    Copy,
+}
+
+/// Pointer to weights that live as long as the plan (mapped pack, graph, or `Plan::aux`).
+#[derive(Clone, Copy, Debug)]
+pub struct WPtr(pub *const f32);
+
+impl WPtr {
+    pub const NULL: WPtr = WPtr(std::ptr::null());
+}
+
+pub struct Step {
+    pub name: String,
+    pub kernel_name: String,
+    pub kernel: Kernel,
+    /// Weight pointers in the order the kernel takes them (w, b, w2, b2); null if absent.
+    pub weights: [WPtr; 4],
+    pub act: Act,
+    /// inputs[0] is the main input; inputs[1] the residual (conv) or second operand (add).
+    pub inputs: Vec<View>,
+    pub output: View,
+    pub macs: u64,
+}
+
+pub struct Plan {
+    pub steps: Vec<Step>,
+    pub arena_floats: usize,
+    /// Sum of the sizes of every buffer, as if none shared memory.
+    pub unshared_floats: usize,
+    pub inputs: Vec<View>,
+    /// Output views and whether each is flat (NC rather than NCHW).
+    pub outputs: Vec<(View, bool)>,
+    pub kernel_set: &'static str,
+    /// Weights derived at plan time (BN affine of unfused graphs); pointed to by steps.
+    _aux: Vec<Vec<f32>>,
+    /// Keeps the weights that steps point into alive.
+    _graph: Arc<Graph>,
+}
+
+// SAFETY: the raw weight pointers point into `_graph` (immutable, shared through Arc) or
+// `_aux` (owned, never mutated after planning); the plan is read-only during execution.
+unsafe impl Send for Plan {}
+unsafe impl Sync for Plan {}
+
+impl Plan {
+    pub fn total_macs(&self) -> u64 {
+        self.steps.iter().map(|s| s.macs).sum()
+    }
+
+    pub fn build(graph: Arc<Graph>, input_hw: &[(usize, usize)], opts: PlanOptions) -> Result<Plan> {
+        Self::build_with(graph, input_hw, opts, kernels::best())
+    }
+
+    pub fn build_with(graph: Arc<Graph>, input_hw: &[(usize, usize)], opts: PlanOptions, ks: &'static KernelSet) -> Result<Plan> {
+        let g = &*graph;
+        let (shapes, flat) = shapes::infer(g, input_hw)?;
+        let shape = |v: usize| shapes[v].ok_or_else(|| Error::plan("graph", format!("value {v} has no shape")));
+        let producers = g.producers();
+        let mut bufs = Buffers::new(g.num_values);
+        for inp in &g.inputs {
+            bufs.define(inp.value, shape(inp.value)?.numel());
+        }
+        // Concat elimination: an input produced by a compute op, not already placed elsewhere
+        // and not a graph output, is written by its producer straight into the concat buffer.
+        let mut copies: Vec<Vec<(usize, usize)>> = vec![Vec::new(); g.nodes.len()];
+        for (i, n) in g.nodes.iter().enumerate() {
+            if n.op != Op::Concat {
+                continue;
+            }
+            bufs.define(n.output, shape(n.output)?.numel());
+            let mut off = 0;
+            for &v in &n.inputs {
+                let is_compute = producers[v].is_some_and(|p| !matches!(g.nodes[p].op, Op::Concat | Op::Slice { .. } | Op::Flatten));
+                let s = shape(v)?;
+                if opts.eliminate_concat && is_compute && !bufs.is_placed(v) && !g.outputs.contains(&v) {
+                    bufs.place(v, n.output, off * s.hw());
+                } else {
+                    copies[i].push((v, off * s.hw()));
+                }
+                off += s.c;
+            }
+        }
+        let mut aux: Vec<Vec<f32>> = Vec::new();
+        let mut steps: Vec<Step> = Vec::new();
+        // Per step: (input refs, output ref, scratch buffer), resolved after layout.
+        let mut refs: Vec<(Vec<memory::Ref>, memory::Ref, Option<usize>)> = Vec::new();
+        for (i, n) in g.nodes.iter().enumerate() {
+            let out_shape = shape(n.output)?;
+            match &n.op {
+                Op::Slice { start, .. } => {
+                    bufs.alias(n.output, n.inputs[0], start * out_shape.hw());
+                    continue;
+                }
+                Op::Flatten => {
+                    bufs.alias(n.output, n.inputs[0], 0);
+                    continue;
+                }
+                Op::Concat => {
+                    for &(v, off) in &copies[i] {
+                        let s = steps.len();
+                        bufs.read(v, s);
+                        bufs.write(n.output, s);
+                        let out_ref = bufs.loc(n.output).shifted(off);
+                        refs.push((vec![bufs.loc(v)], out_ref, None));
+                        steps.push(Step {
+                            name: format!("{}[copy]", n.name),
+                            kernel_name: "copy".into(),
+                            kernel: Kernel::Copy,
+                            weights: [WPtr::NULL; 4],
+                            act: Act::None,
+                            inputs: vec![View { offset: 0, shape: shape(v)? }],
+                            output: View { offset: 0, shape: shape(v)? },
+                            macs: 0,
+                        });
+                    }
+                    continue;
+                }
+                _ => {}
+            }
+            if !bufs.is_placed(n.output) {
+                bufs.define(n.output, out_shape.numel());
+            }
+            let s = steps.len();
+            for &v in &n.inputs {
+                bufs.read(v, s);
+            }
+            bufs.write(n.output, s);
+            let (mut step, scratch_floats) = select(g, ks, n, &shapes, out_shape, &mut aux)?;
+            let scratch = scratch_floats.map(|f| bufs.scratch(f, s));
+            refs.push((n.inputs.iter().map(|&v| bufs.loc(v)).collect(), bufs.loc(n.output), scratch));
+            step.inputs = n.inputs.iter().map(|&v| View { offset: 0, shape: shapes[v].unwrap_or(out_shape) }).collect();
+            steps.push(step);
+        }
+        for &o in &g.outputs {
+            bufs.read(o, steps.len());
+        }
+        let layout = bufs.layout();
+        for (step, (ins, out, scratch)) in steps.iter_mut().zip(&refs) {
+            for (v, r) in step.inputs.iter_mut().zip(ins) {
+                v.offset = layout.offset(*r);
+            }
+            step.output.offset = layout.offset(*out);
+            if let (Kernel::Se { scratch: off, .. }, Some(b)) = (&mut step.kernel, scratch) {
+                *off = layout.offset(memory::Ref { buf: *b, off: 0 });
+            }
+        }
+        let view = |v: usize| -> Result<View> { Ok(View { offset: layout.offset(bufs.loc(v)), shape: shape(v)? }) };
+        let inputs = g.inputs.iter().map(|i| view(i.value)).collect::<Result<Vec<_>>>()?;
+        let outputs = g.outputs.iter().map(|&o| Ok((view(o)?, flat[o]))).collect::<Result<Vec<_>>>()?;
+        Ok(Plan {
+            steps,
+            arena_floats: layout.arena_floats,
+            unshared_floats: layout.unshared_floats,
+            inputs,
+            outputs,
+            kernel_set: ks.name,
+            _aux: aux,
+            _graph: graph,
+        })
+    }
+}
+
+/// Pick the kernel for a compute node; also returns the scratch floats it needs. Views are
+/// filled in by the caller once the arena layout is known.
+fn select(
+    g: &Graph,
+    ks: &KernelSet,
+    n: &crate::graph::Node,
+    shapes: &[Option<Shape>],
+    out: Shape,
+    aux: &mut Vec<Vec<f32>>,
+) -> Result<(Step, Option<usize>)> {
+    let x = shapes[n.inputs[0]].unwrap_or(out);
+    let wp = |id: usize| WPtr(g.w(id).as_ptr());
+    let opt = |id: Option<usize>| id.map_or(WPtr::NULL, wp);
+    let isa = ks.name;
+    let (kernel, kernel_name, weights, act, macs) = match &n.op {
+        Op::Conv(c) => {
+            let macs = (out.numel() * (c.cin / c.groups) * c.k * c.k) as u64;
+            let w = [wp(c.weight), opt(c.bias), WPtr::NULL, WPtr::NULL];
+            if c.is_depthwise() {
+                let k = Kernel::DwConv { f: ks.dwconv, k: c.k, stride: c.stride, pad: c.pad };
+                (k, format!("dwconv{}x{}s{}/{isa}", c.k, c.k, c.stride), w, c.act, macs)
+            } else if c.is_pointwise() && out.hw() == 1 && n.inputs.len() == 1 {
+                (Kernel::Fc { f: ks.fc }, format!("fc/{isa}"), w, c.act, macs)
+            } else if c.is_pointwise() {
+                (Kernel::Conv1x1 { f: ks.conv1x1 }, format!("conv1x1/{isa}"), w, c.act, macs)
+            } else if c.groups == 1 {
+                let k = Kernel::Conv { f: ks.conv, k: c.k, stride: c.stride, pad: c.pad };
+                (k, format!("conv{}x{}s{}/{isa}", c.k, c.k, c.stride), w, c.act, macs)
+            } else {
+                return Err(Error::plan(&n.name, format!("grouped conv with {} groups is not supported", c.groups)));
+            }
+        }
+        Op::BatchNorm(b) => {
+            // Unfused BN runs as a 1x1 depthwise conv with the affine computed here.
+            let (sc, sh) = crate::passes::bn_affine(g, b);
+            aux.push(sc.iter().map(|&v| v as f32).collect());
+            aux.push(sh.iter().map(|&v| v as f32).collect());
+            let w = [WPtr(aux[aux.len() - 2].as_ptr()), WPtr(aux[aux.len() - 1].as_ptr()), WPtr::NULL, WPtr::NULL];
+            let k = Kernel::DwConv { f: ks.dwconv, k: 1, stride: 1, pad: 0 };
+            (k, format!("dwconv1x1s1/{isa}"), w, Act::None, out.numel() as u64)
+        }
+        Op::Act(a) => (Kernel::Act, "act/rust".into(), [WPtr::NULL; 4], *a, 0),
+        Op::Add { act } => (Kernel::Add { f: ks.add }, format!("add/{isa}"), [WPtr::NULL; 4], *act, 0),
+        Op::GlobalAvgPool => (Kernel::GlobalAvgPool { f: ks.gavgpool }, format!("gavgpool/{isa}"), [WPtr::NULL; 4], Act::None, x.numel() as u64),
+        Op::Linear(l) => {
+            let w = [wp(l.weight), opt(l.bias), WPtr::NULL, WPtr::NULL];
+            (Kernel::Fc { f: ks.fc }, format!("fc/{isa}"), w, l.act, (l.cin * l.cout) as u64)
+        }
+        Op::SqueezeExcite(se) => {
+            let k = Kernel::Se { f: ks.se, rd: se.rd, gate: se.gate, scratch: 0 };
+            let w = [wp(se.w1), wp(se.b1), wp(se.w2), wp(se.b2)];
+            (k, format!("se/{isa}"), w, Act::None, (2 * se.c * se.rd + 2 * x.numel()) as u64)
+        }
+        Op::Concat | Op::Slice { .. } | Op::Flatten => unreachable!("views are handled by the caller"),
+    };
+    let scratch = match &n.op {
+        Op::SqueezeExcite(se) => Some(se.c + se.rd),
+        _ => None,
+    };
+    let step = Step {
+        name: n.name.clone(),
+        kernel_name,
+        kernel,
+        weights,
+        act,
+        inputs: Vec::new(),
+        output: View { offset: 0, shape: out },
+        macs,
+    };
+    Ok((step, scratch))
+}

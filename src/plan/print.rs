@@ -1,0 +1,37 @@
+//! Human-readable plan: one line per step with its kernel, shapes and arena offsets.
+
+use super::{Plan, View};
+use crate::graph::Act;
+use std::fmt;
+
+fn view(v: &View) -> String {
+    format!("{}@{}", v.shape, v.offset)
+}
+
+impl fmt::Display for Plan {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "{:>4}  {:<34} {:<18} {:<26} {:<22} {:>10}", "#", "step", "kernel", "inputs (CxHxW@float offset)", "output", "MACs")?;
+        for (i, s) in self.steps.iter().enumerate() {
+            let ins: Vec<String> = s.inputs.iter().map(view).collect();
+            let mut kernel = s.kernel_name.clone();
+            if s.act != Act::None {
+                kernel.push_str(&format!("+{:?}", s.act).to_lowercase());
+            }
+            if s.inputs.len() > 1 && kernel.starts_with("conv") || kernel.starts_with("dwconv") && s.inputs.len() > 1 {
+                kernel.push_str("+res");
+            }
+            writeln!(f, "{i:>4}  {:<34} {:<18} {:<26} {:<22} {:>10}", s.name, kernel, ins.join(" "), view(&s.output), s.macs)?;
+        }
+        let kib = |floats: usize| floats as f64 * 4.0 / 1024.0;
+        writeln!(f, "kernels: {}", self.kernel_set)?;
+        writeln!(f, "steps: {}, MACs: {} ({:.1} M)", self.steps.len(), self.total_macs(), self.total_macs() as f64 / 1e6)?;
+        writeln!(
+            f,
+            "arena: {} bytes ({:.1} KiB); all buffers unshared: {} bytes ({:.1} KiB)",
+            self.arena_floats * 4,
+            kib(self.arena_floats),
+            self.unshared_floats * 4,
+            kib(self.unshared_floats)
+        )
+    }
+}
