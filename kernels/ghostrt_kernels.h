@@ -40,16 +40,16 @@ void grt_f32_dwconv_scalar(const float *in, size_t c, size_t h, size_t w,
                            float *out, size_t oh, size_t ow,
                            size_t k, size_t stride, size_t pad, int act);
 
-/* Global average pool: out[c] = mean(in[c][0..hw]). */
+/* Global average pool: out[c] = mean(in[c][0..hw]). hw >= 1. */
 void grt_f32_gavgpool_scalar(const float *in, size_t c, size_t hw, float *out);
 
-/* Fully connected: out[o] = act(bias[o] + sum_i w[o][i] * in[i]). */
+/* Fully connected: out[o] = act(bias[o] + sum_i w[o][i] * in[i]) (bias may be NULL: 0). */
 void grt_f32_fc_scalar(const float *in, size_t cin, const float *weight, const float *bias,
                        float *out, size_t cout, int act);
 
 /* Squeeze-and-excitation, one op: s = mean over hw of in; r = relu(w1 s + b1) (w1: [rd][c]);
  * g = gate(w2 r + b2) (w2: [c][rd], gate = GRT_ACT_*); out[c][p] = in[c][p] * g[c].
- * scratch holds c + rd floats. out may equal in. */
+ * b1 and b2 may be NULL (0). scratch holds c + rd floats. out may equal in. c, hw, rd >= 1. */
 void grt_f32_se_scalar(const float *in, size_t c, size_t hw,
                        const float *w1, const float *b1, size_t rd,
                        const float *w2, const float *b2, int gate,

@@ -1,1 +1,200 @@
-//! The kernel list: FFI declarations of the C microkernels and one table per family.
+//! The kernel list: FFI declarations of the C microkernels and one table per ISA.
+//!
+//! The ABI is `kernels/ghostrt_kernels.h`: every family has one signature, every ISA one
+//! implementation of it. A [`KernelSet`] bundles one ISA's implementations; [`all`] is the
+//! single list that the planner's kernel selection, the kernel tests and the benches read.
+//! A kernel that is not in it does not exist.
+//!
+//! The fields are raw `unsafe extern "C" fn` pointers: kernels trust their preconditions
+//! (buffer lengths, shapes, aliasing), which the planner guarantees and which each type's
+//! `# Safety` section spells out. The executor calls them inside `unsafe` blocks.
+
+mod scalar;
+
+pub use scalar::SCALAR;
+
+/// Activation fused into a kernel's store (`GRT_ACT_*`), passed to C as an `int`.
+#[repr(i32)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Act {
+    /// Identity.
+    None = 0,
+    /// `max(x, 0)`.
+    Relu = 1,
+    /// `min(max(x, 0), 6)`.
+    Relu6 = 2,
+    /// `relu6(x + 3) / 6`, timm's `hard_sigmoid` (the SE gate of GhostNet/RepGhostNet).
+    HardSigmoid = 3,
+}
+
+impl Act {
+    /// Every activation, in ABI order.
+    pub const ALL: [Act; 4] = [Act::None, Act::Relu, Act::Relu6, Act::HardSigmoid];
+}
+
+/// Instruction set a [`KernelSet`] is compiled for. Adding one (`Sse41`, `Avx2`, `Neon`) is
+/// a variant here with its runtime check in [`Isa::available`] (e.g.
+/// `is_x86_feature_detected!("avx2")`), a `KernelDir` entry in `build.rs` and a table in a
+/// submodule like `scalar.rs`, listed in [`all`] behind the `cfg` that entry sets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Isa {
+    /// Portable C99; the reference kernels and the fallback on every target.
+    Scalar,
+}
+
+impl Isa {
+    /// Whether the running CPU can execute kernels of this ISA (runtime detection).
+    pub fn available(self) -> bool {
+        match self {
+            Isa::Scalar => true,
+        }
+    }
+}
+
+/// Dense KxK conv, groups = 1 (the stem): `grt_f32_conv_<isa>`.
+///
+/// Arguments: `in, cin, h, w, weight, bias, residual, out, cout, oh, ow, k, stride, pad, act`.
+///
+/// # Safety
+/// `in` holds `cin*h*w` floats, `weight` `cout*cin*k*k` (OIHW), `bias` `cout` or is null,
+/// `residual` and `out` `cout*oh*ow` (`residual` may be null or equal `out`);
+/// `k, stride >= 1`, `oh = (h + 2 pad - k) / stride + 1 >= 1` and likewise `ow`;
+/// `out` does not overlap `in` or `weight`.
+pub type ConvFn = unsafe extern "C" fn(
+    *const f32,
+    usize,
+    usize,
+    usize,
+    *const f32,
+    *const f32,
+    *const f32,
+    *mut f32,
+    usize,
+    usize,
+    usize,
+    usize,
+    usize,
+    usize,
+    Act,
+);
+
+/// 1x1 conv (a GEMM): `grt_f32_conv1x1_<isa>`.
+///
+/// Arguments: `in, cin, hw, weight, bias, residual, out, cout, act`.
+///
+/// # Safety
+/// `in` holds `cin*hw` floats, `weight` `cout*cin`, `bias` `cout` or is null, `residual` and
+/// `out` `cout*hw` (`residual` may be null or equal `out`); `cin >= 1`; `out` does not
+/// overlap `in` or `weight`.
+pub type Conv1x1Fn = unsafe extern "C" fn(
+    *const f32,
+    usize,
+    usize,
+    *const f32,
+    *const f32,
+    *const f32,
+    *mut f32,
+    usize,
+    Act,
+);
+
+/// Depthwise KxK conv: `grt_f32_dwconv_<isa>`.
+///
+/// Arguments: `in, c, h, w, weight, bias, residual, out, oh, ow, k, stride, pad, act`.
+///
+/// # Safety
+/// `in` holds `c*h*w` floats, `weight` `c*k*k`, `bias` `c` or is null, `residual` and `out`
+/// `c*oh*ow` (`residual` may be null or equal `out`); `k, stride >= 1`,
+/// `oh = (h + 2 pad - k) / stride + 1 >= 1` and likewise `ow`; `out` does not overlap `in`
+/// or `weight`.
+pub type DwConvFn = unsafe extern "C" fn(
+    *const f32,
+    usize,
+    usize,
+    usize,
+    *const f32,
+    *const f32,
+    *const f32,
+    *mut f32,
+    usize,
+    usize,
+    usize,
+    usize,
+    usize,
+    Act,
+);
+
+/// Global average pool: `grt_f32_gavgpool_<isa>`. Arguments: `in, c, hw, out`.
+///
+/// # Safety
+/// `in` holds `c*hw` floats, `out` `c`; `hw >= 1`; they do not overlap.
+pub type GavgPoolFn = unsafe extern "C" fn(*const f32, usize, usize, *mut f32);
+
+/// Fully connected: `grt_f32_fc_<isa>`. Arguments: `in, cin, weight, bias, out, cout, act`.
+///
+/// # Safety
+/// `in` holds `cin` floats, `weight` `cout*cin`, `bias` `cout` or is null, `out` `cout`;
+/// `out` overlaps nothing else.
+pub type FcFn =
+    unsafe extern "C" fn(*const f32, usize, *const f32, *const f32, *mut f32, usize, Act);
+
+/// Squeeze-and-excitation: `grt_f32_se_<isa>`.
+///
+/// Arguments: `in, c, hw, w1, b1, rd, w2, b2, gate, scratch, out`.
+///
+/// # Safety
+/// `in` and `out` hold `c*hw` floats (`out` equals `in` or does not overlap it), `w1`
+/// `rd*c`, `b1` `rd` or null, `w2` `c*rd`, `b2` `c` or null, `scratch` `c + rd` overlapping
+/// nothing else; `c, hw, rd >= 1`.
+pub type SeFn = unsafe extern "C" fn(
+    *const f32,
+    usize,
+    usize,
+    *const f32,
+    *const f32,
+    usize,
+    *const f32,
+    *const f32,
+    Act,
+    *mut f32,
+    *mut f32,
+);
+
+/// Elementwise add: `grt_f32_add_<isa>`. Arguments: `a, b, out, n, act`.
+///
+/// # Safety
+/// `a`, `b` and `out` hold `n` floats; `out` equals `a`, equals `b`, or overlaps neither.
+pub type AddFn = unsafe extern "C" fn(*const f32, *const f32, *mut f32, usize, Act);
+
+/// One ISA's implementation of every kernel family.
+#[derive(Clone, Copy, Debug)]
+pub struct KernelSet {
+    /// Name for plan dumps, test and bench output, e.g. `"scalar"`.
+    pub name: &'static str,
+    /// Instruction set the kernels need; check [`Isa::available`] before calling them.
+    pub isa: Isa,
+    pub conv: ConvFn,
+    pub conv1x1: Conv1x1Fn,
+    pub dwconv: DwConvFn,
+    pub gavgpool: GavgPoolFn,
+    pub fc: FcFn,
+    pub se: SeFn,
+    pub add: AddFn,
+}
+
+/// Every kernel set compiled into this build, from the portable fallback to the most
+/// specialized; some may not be [`Isa::available`] on the running CPU.
+pub fn all() -> &'static [&'static KernelSet] {
+    static ALL: [&KernelSet; 1] = [&SCALAR];
+    &ALL
+}
+
+/// The most specialized kernel set the running CPU can execute.
+pub fn best() -> &'static KernelSet {
+    all()
+        .iter()
+        .rev()
+        .find(|ks| ks.isa.available())
+        .copied()
+        .unwrap_or(&SCALAR)
+}
