@@ -57,37 +57,23 @@ pub fn detect(sd: &StateDict) -> Result<Arch> {
     Ok(if primary == next_in { Arch::RepGhostNet } else { Arch::GhostNet })
 }
 
-/// timm's `make_divisible(v, divisor)` with round_limit 0.9.
-pub fn make_divisible(v: f32, divisor: usize) -> usize {
-    let d = divisor as f32;
-    let mut n = (((v + d / 2.0) as usize) / divisor * divisor).max(divisor);
-    if (n as f32) < 0.9 * v {
-        n += divisor;
-    }
-    n
-}
-
-/// Width multipliers of the published models, tried in order to name a checkpoint's width.
-const KNOWN_WIDTHS: [f32; 9] = [1.0, 0.5, 0.58, 0.8, 1.11, 1.3, 1.5, 2.0, 0.75];
-
-/// Width multiplier consistent with the stem and the first block (informational; the graph
-/// itself follows the weights, so unlisted widths work too).
-fn infer_width(sd: &StateDict, arch: Arch) -> f32 {
-    let stem = sd.get("conv_stem.weight").map(|t| t.shape[0]).unwrap_or(0);
-    let mid = sd.get("blocks.0.0.ghost2.primary_conv.0.weight").map(|t| t.shape[1]).unwrap_or(0);
-    let exp = if arch == Arch::GhostNet { 16.0 } else { 8.0 };
-    KNOWN_WIDTHS
+/// Width multiplier, from the final `ConvBnAct` which both families size as
+/// `make_divisible(960 * width, 4)`: wide enough to pin the multiplier to two decimals
+/// (0.58 -> 556, 1.11 -> 1064). Informational; the graph follows the weights.
+fn infer_width(sd: &StateDict) -> f32 {
+    let head_in = sd
+        .tensors
         .iter()
-        .copied()
-        .find(|&w| make_divisible(16.0 * w, 4) == stem && make_divisible(exp * w, 4) == mid)
-        .unwrap_or(stem as f32 / 16.0)
+        .find(|(k, _)| k.starts_with("blocks.") && k.ends_with(".0.conv.weight"))
+        .map_or(0, |(_, t)| t.shape[0]);
+    (head_in as f32 / 960.0 * 100.0).round() / 100.0
 }
 
 pub fn build(sd: &StateDict, arch: Arch) -> Result<Graph> {
     let num_classes = sd.get("classifier.weight").map(|t| t.shape[0]).unwrap_or(0);
     let meta = ModelMeta {
         arch: arch.name().to_string(),
-        width: infer_width(sd, arch),
+        width: infer_width(sd),
         num_classes,
         default_hw: (224, 224),
     };

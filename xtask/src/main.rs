@@ -1,1 +1,29 @@
-fn main() {}
+//! `cargo xtask <command>`: project automation, one file per command.
+
+mod arm;
+mod pack_weights;
+
+use std::process::ExitCode;
+
+const USAGE: &str = "usage: cargo xtask <command>
+commands:
+  pack-weights INPUT -o OUTPUT.grt [--arch repghostnet|ghostnet] [--width W]
+                       PyTorch .pth/.pt or .safetensors state_dict -> ghostrt weight pack
+  arm-test [--target aarch64|armv7|all] [--no-install]
+                       install the ARM cross toolchain if missing, run the test suite under qemu";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("pack-weights") => pack_weights::main(&args[1..]),
+        Some("arm-test") => arm::main(&args[1..]),
+        _ => Err(USAGE.to_string()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
