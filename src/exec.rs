@@ -68,7 +68,7 @@ impl Session {
             )));
         }
         let per0 = self.input_len(0);
-        let n = if per0 == 0 { 0 } else { inputs[0].len() / per0 };
+        let n = inputs[0].len().checked_div(per0).unwrap_or(0);
         for (i, x) in inputs.iter().enumerate() {
             let per = self.input_len(i);
             if n == 0 || x.len() != n * per {
