@@ -39,7 +39,10 @@ pub struct Session {
 
 impl Session {
     pub fn new(plan: Plan) -> Result<Session> {
-        let arena = vec![0.0f32; plan.arena_floats];
+        let mut arena = Vec::new();
+        let n = plan.arena_floats;
+        arena.try_reserve_exact(n).map_err(|_| Error::plan("arena", format!("cannot allocate the {}-byte arena", n.saturating_mul(4))))?;
+        arena.resize(n, 0.0f32);
         Ok(Session { plan, arena })
     }
 

@@ -118,15 +118,15 @@ impl Buffers {
                 .map(|&j| (offsets[j], offsets[j] + size(&self.bufs[j])))
                 .collect();
             busy.sort();
-            let mut at = 0;
+            let mut at: usize = 0;
             for (start, end) in busy {
-                if at + size(b) <= start {
+                if at.saturating_add(size(b)) <= start {
                     break;
                 }
                 at = at.max(end);
             }
             offsets[i] = at;
-            arena = arena.max(at + size(b));
+            arena = arena.max(at.saturating_add(size(b)));
             placed.push(i);
         }
         Layout {

@@ -27,9 +27,18 @@ impl std::fmt::Display for Shape {
 }
 
 fn conv_out(size: usize, k: usize, stride: usize, pad: usize) -> Option<usize> {
-    let padded = size + 2 * pad;
+    let padded = pad.checked_mul(2)?.checked_add(size)?;
     (padded >= k && stride > 0).then(|| (padded - k) / stride + 1)
 }
+
+/// Product that reports overflow instead of wrapping (graphs may come from corrupt packs).
+fn prod(dims: &[usize]) -> Option<usize> {
+    dims.iter().try_fold(1usize, |a, &d| a.checked_mul(d))
+}
+
+/// Largest tensor the planner accepts (8 GiB on 64-bit, 256 MiB on 32-bit targets): beyond
+/// it a shape is corrupt, and arena arithmetic stays far from overflow.
+const MAX_FLOATS: usize = if usize::BITS == 64 { 1 << 31 } else { 1 << 26 };
 
 /// Infer the shape of every value for input sizes `inputs[i] = (h, w)`.
 /// Also reports which values are flat (after `Flatten`), for output shapes.
@@ -40,8 +49,8 @@ pub fn infer(g: &Graph, inputs: &[(usize, usize)]) -> Result<(Vec<Option<Shape>>
     let mut shapes: Vec<Option<Shape>> = vec![None; g.num_values];
     let mut flat = vec![false; g.num_values];
     for (inp, &(h, w)) in g.inputs.iter().zip(inputs) {
-        if h == 0 || w == 0 {
-            return Err(Error::Usage(format!("input `{}`: empty spatial size {h}x{w}", inp.name)));
+        if h == 0 || w == 0 || prod(&[inp.channels, h, w]).is_none_or(|n| n > MAX_FLOATS) {
+            return Err(Error::Usage(format!("input `{}`: unusable size {}x{h}x{w}", inp.name, inp.channels)));
         }
         shapes[inp.value] = Some(Shape { c: inp.channels, h, w });
     }
@@ -72,7 +81,7 @@ pub fn infer(g: &Graph, inputs: &[(usize, usize)]) -> Result<(Vec<Option<Shape>>
                     && c.cin % c.groups == 0
                     && c.cout % c.groups == 0
                     && c.k > 0
-                    && wlen(c.weight) == c.cout * (c.cin / c.groups) * c.k * c.k
+                    && prod(&[c.cout, c.cin / c.groups.max(1), c.k, c.k]) == Some(wlen(c.weight))
                     && c.bias.is_none_or(|b| wlen(b) == c.cout);
                 if !ok {
                     return Err(err(format!(
@@ -109,7 +118,8 @@ pub fn infer(g: &Graph, inputs: &[(usize, usize)]) -> Result<(Vec<Option<Shape>>
                 if ins.iter().any(|s| s.h != x.h || s.w != x.w) {
                     return Err(err("concat of inputs with different spatial sizes".into()));
                 }
-                Shape { c: ins.iter().map(|s| s.c).sum(), ..x }
+                let c = ins.iter().try_fold(0usize, |a, s| a.checked_add(s.c));
+                Shape { c: c.ok_or_else(|| err("concat channel count overflows".into()))?, ..x }
             }
             Op::Slice { start, end } => {
                 if start >= end || *end > x.c {
@@ -126,7 +136,7 @@ pub fn infer(g: &Graph, inputs: &[(usize, usize)]) -> Result<(Vec<Option<Shape>>
                 x
             }
             Op::Linear(l) => {
-                let ok = l.cin == x.c && x.hw() == 1 && wlen(l.weight) == l.cin * l.cout && l.bias.is_none_or(|b| wlen(b) == l.cout);
+                let ok = l.cin == x.c && x.hw() == 1 && prod(&[l.cin, l.cout]) == Some(wlen(l.weight)) && l.bias.is_none_or(|b| wlen(b) == l.cout);
                 if !ok {
                     return Err(err(format!("linear {}->{} on input {x}", l.cin, l.cout)));
                 }
@@ -134,13 +144,16 @@ pub fn infer(g: &Graph, inputs: &[(usize, usize)]) -> Result<(Vec<Option<Shape>>
                 Shape { c: l.cout, h: 1, w: 1 }
             }
             Op::SqueezeExcite(s) => {
-                let ok = s.c == x.c && wlen(s.w1) == s.rd * s.c && wlen(s.b1) == s.rd && wlen(s.w2) == s.c * s.rd && wlen(s.b2) == s.c;
+                let ok = s.c == x.c && prod(&[s.rd, s.c]) == Some(wlen(s.w1)) && wlen(s.b1) == s.rd && wlen(s.w2) == wlen(s.w1) && wlen(s.b2) == s.c;
                 if !ok || s.rd == 0 {
                     return Err(err(format!("squeeze-excite {}->{} on input {x}", s.c, s.rd)));
                 }
                 x
             }
         };
+        if prod(&[out.c, out.h, out.w]).is_none_or(|n| n > MAX_FLOATS) {
+            return Err(err(format!("output {out} is implausibly large")));
+        }
         shapes[n.output] = Some(out);
     }
     for &o in &g.outputs {
