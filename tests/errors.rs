@@ -218,3 +218,11 @@ fn tiny_pack_runs_and_is_the_fuzz_seed() {
     }
     assert_eq!(std::fs::read(&seed).ok(), Some(bytes), "fuzz seed is stale: rerun with GHOSTRT_BLESS=1");
 }
+
+#[test]
+fn shipped_default_pack_is_current() {
+    // weights/repghostnet_050.grt is `cargo xtask pack-weights` of the fixture state_dict.
+    let g = passes::optimize(models::build(&rg050(), None).expect("build")).expect("passes");
+    let shipped = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("weights/repghostnet_050.grt")).expect("shipped pack");
+    assert!(pack::encode(&g).expect("encode") == shipped, "weights/repghostnet_050.grt is stale: repack it");
+}
