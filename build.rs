@@ -24,12 +24,38 @@ struct KernelDir {
 /// `KernelDir { dir: "kernels/avx2", archs: &["x86_64"], flags: &["-mavx2", "-mfma"],
 /// cfg: Some("grt_avx2") }`, and likewise `kernels/sse` (`-msse4.1`, x86/x86_64) and
 /// `kernels/neon` (aarch64; arm with `-mfpu=neon`).
-const KERNEL_DIRS: &[KernelDir] = &[KernelDir {
-    dir: "kernels/scalar",
-    archs: &[],
-    flags: &[],
-    cfg: None,
-}];
+const KERNEL_DIRS: &[KernelDir] = &[
+    KernelDir {
+        dir: "kernels/scalar",
+        archs: &[],
+        flags: &[],
+        cfg: None,
+    },
+    KernelDir {
+        dir: "kernels/avx2",
+        archs: &["x86_64"],
+        flags: &["-mavx2", "-mfma"],
+        cfg: Some("grt_x86"),
+    },
+    KernelDir {
+        dir: "kernels/avx512",
+        archs: &["x86_64"],
+        flags: &["-mavx512f", "-mavx2", "-mfma"],
+        cfg: Some("grt_x86"),
+    },
+    KernelDir {
+        dir: "kernels/neon",
+        archs: &["aarch64"],
+        flags: &[],
+        cfg: Some("grt_neon"),
+    },
+    KernelDir {
+        dir: "kernels/neon",
+        archs: &["arm"],
+        flags: &["-mfpu=neon-vfpv4"],
+        cfg: Some("grt_neon"),
+    },
+];
 
 fn c_files(dir: &Path) -> Vec<PathBuf> {
     let entries = fs::read_dir(dir).unwrap_or_else(|e| panic!("reading {}: {e}", dir.display()));

@@ -257,7 +257,12 @@ fn check_conv(ks: &KernelSet, cv: Conv, epi: Epi, seed: u64) {
     let weight = rng.vec(cout * n, 1.0);
     let acc = cv.reference(&input, &weight);
     let mag = cv.reference(&abs(&input), &abs(&weight));
-    let (ib, wb) = (Guarded::input(&input), Guarded::input(&weight));
+    // 1x1 kernels read weights packed for their output-channel tile, as the planner packs them.
+    let kernel_weight = match cv.op {
+        ConvOp::Pointwise => kernels::pack_conv1x1(&weight, cin, cout, ks.conv1x1_mr),
+        _ => weight.clone(),
+    };
+    let (ib, wb) = (Guarded::input(&input), Guarded::input(&kernel_weight));
     let (i, wt, act) = (ib.ptr(), wb.ptr(), epi.act);
     let ctx = format!("{} {cv:?}", ks.name);
     check_epilogue(&ctx, &mut rng, cout, &acc, &mag, n, epi, |b, r, o| unsafe {

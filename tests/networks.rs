@@ -4,7 +4,7 @@
 
 use ghostrt::graph::Graph;
 use ghostrt::plan::{Plan, PlanOptions};
-use ghostrt::{import, models, npy, pack, passes, Model, Session};
+use ghostrt::{import, kernels, models, npy, pack, passes, Model, Session};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -59,11 +59,16 @@ fn check(model: &str, size: &str, deploy: bool) {
     let bytes = pack::encode(&g).expect("encode");
     let m = Model::from_bytes(&bytes, model).expect("pack loads");
     let (h, w) = (input.shape[2], input.shape[3]);
-    let got = run_plan(m.plan(&[(h, w)], PlanOptions::default()).expect("plan"), &input);
-    let e_deploy = rel_err(&got, &want.data);
-    eprintln!("{model} {size}: train-form err {e_train:.2e}, deploy-form err {e_deploy:.2e}");
     assert!(e_train < BOUND, "{model} {size}: train form differs from PyTorch by {e_train:e}");
-    assert!(e_deploy < BOUND, "{model} {size}: deploy form differs from PyTorch by {e_deploy:e}");
+    // Every kernel set this CPU runs must meet the bound.
+    for ks in kernels::all().iter().filter(|k| k.isa.available()) {
+        let opts = PlanOptions { kernels: Some(ks), ..Default::default() };
+        let got = run_plan(m.plan(&[(h, w)], opts).expect("plan"), &input);
+        let e = rel_err(&got, &want.data);
+        eprintln!("{model} {size}: train-form err {e_train:.2e}, deploy-form err {e:.2e} ({})", ks.name);
+        assert!(e < BOUND, "{model} {size}: deploy form with {} kernels differs from PyTorch by {e:e}", ks.name);
+    }
+    let got = run_plan(m.plan(&[(h, w)], PlanOptions::default()).expect("plan"), &input);
     // The input-dependent part must match too, not just the classifier bias.
     let other = if size == "224x224" { "97x131" } else { "224x224" };
     let want_other = npy::read_npy(&fixture(model, &format!("output_{other}.npy"))).expect("output");
@@ -156,7 +161,7 @@ fn ghostnet_plan_has_no_concat_copy_unless_asked() {
     let g = Arc::new(passes::optimize(train_graph("ghostnet_100")).expect("passes"));
     let plan = Plan::build(g.clone(), &[(224, 224)], PlanOptions::default()).expect("plan");
     assert!(plan.steps.iter().all(|s| s.kernel_name != "copy"), "concat copy in plan");
-    let copying = Plan::build(g, &[(224, 224)], PlanOptions { eliminate_concat: false }).expect("plan");
+    let copying = Plan::build(g, &[(224, 224)], PlanOptions { eliminate_concat: false, ..Default::default() }).expect("plan");
     assert!(copying.steps.iter().any(|s| s.kernel_name == "copy"), "copy mode has no copies");
     assert!(plan.arena_floats < plan.unshared_floats);
 }
@@ -166,6 +171,6 @@ fn concat_copy_mode_matches_pytorch() {
     let input = npy::read_npy(&fixture("ghostnet_050", "input_97x131.npy")).expect("input");
     let want = npy::read_npy(&fixture("ghostnet_050", "output_97x131.npy")).expect("output");
     let g = passes::optimize(train_graph("ghostnet_050")).expect("passes");
-    let got = run_graph(g, &input, PlanOptions { eliminate_concat: false });
+    let got = run_graph(g, &input, PlanOptions { eliminate_concat: false, ..Default::default() });
     assert!(rel_err(&got, &want.data) < BOUND);
 }

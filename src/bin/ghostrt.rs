@@ -8,8 +8,8 @@ use std::time::Instant;
 
 const USAGE: &str = "usage:
   ghostrt run MODEL.grt --input x.npy --output y.npy     float32 NCHW .npy in and out
-  ghostrt plan MODEL.grt [--input-shape 1x3xHxW] [--copy-concat]
-  ghostrt bench MODEL.grt [--runs N] [--threads N] [--input-shape 1x3xHxW] [--copy-concat]";
+  ghostrt plan MODEL.grt [--input-shape 1x3xHxW] [--copy-concat] [--kernels scalar|avx2|avx512|neon]
+  ghostrt bench MODEL.grt [--runs N] [--threads N] [--input-shape 1x3xHxW] [--copy-concat] [--kernels NAME]";
 
 struct Args {
     model: PathBuf,
@@ -19,11 +19,12 @@ struct Args {
     runs: usize,
     threads: usize,
     copy_concat: bool,
+    kernels: Option<&'static ghostrt::kernels::KernelSet>,
 }
 
 fn parse(args: &[String]) -> Result<Args, Error> {
     let usage = |m: String| Error::Usage(format!("{m}\n{USAGE}"));
-    let mut a = Args { model: PathBuf::new(), input: None, output: None, shape: None, runs: 50, threads: 1, copy_concat: false };
+    let mut a = Args { model: PathBuf::new(), input: None, output: None, shape: None, runs: 50, threads: 1, copy_concat: false, kernels: None };
     let mut model = None;
     let mut it = args.iter();
     while let Some(flag) = it.next() {
@@ -39,6 +40,11 @@ fn parse(args: &[String]) -> Result<Args, Error> {
             "--runs" => a.runs = value()?.parse().map_err(|_| usage("--runs: expected a number".into()))?,
             "--threads" => a.threads = value()?.parse().map_err(|_| usage("--threads: expected a number".into()))?,
             "--copy-concat" => a.copy_concat = true,
+            "--kernels" => {
+                let v = value()?;
+                let names: Vec<&str> = ghostrt::kernels::all().iter().filter(|k| k.isa.available()).map(|k| k.name).collect();
+                a.kernels = Some(ghostrt::kernels::by_name(&v).ok_or_else(|| usage(format!("--kernels {v}: this CPU runs {}", names.join(", "))))?);
+            }
             s if s.starts_with('-') => return Err(usage(format!("unknown flag {s}"))),
             s if model.is_none() => model = Some(PathBuf::from(s)),
             s => return Err(usage(format!("unexpected argument {s}"))),
@@ -62,7 +68,7 @@ fn input_dims(m: &Model, shape: &[usize], what: &str) -> Result<(usize, usize, u
 }
 
 fn opts(a: &Args) -> PlanOptions {
-    PlanOptions { eliminate_concat: !a.copy_concat }
+    PlanOptions { eliminate_concat: !a.copy_concat, kernels: a.kernels }
 }
 
 fn default_shape(m: &Model) -> Vec<usize> {

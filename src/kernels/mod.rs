@@ -9,9 +9,17 @@
 //! (buffer lengths, shapes, aliasing), which the planner guarantees and which each type's
 //! `# Safety` section spells out. The executor calls them inside `unsafe` blocks.
 
+#[cfg(grt_neon)]
+mod neon;
 mod scalar;
+#[cfg(grt_x86)]
+mod x86;
 
+#[cfg(grt_neon)]
+pub use neon::NEON;
 pub use scalar::SCALAR;
+#[cfg(grt_x86)]
+pub use x86::{AVX2, AVX512};
 
 /// Activation fused into a kernel's store (`GRT_ACT_*`), passed to C as an `int`.
 #[repr(i32)]
@@ -40,6 +48,12 @@ impl Act {
 pub enum Isa {
     /// Portable C99; the reference kernels and the fallback on every target.
     Scalar,
+    /// x86_64 AVX2 with FMA3.
+    Avx2,
+    /// x86_64 AVX-512 Foundation (with AVX2 and FMA3).
+    Avx512,
+    /// ARM Advanced SIMD: baseline on aarch64, required at build time on armv7.
+    Neon,
 }
 
 impl Isa {
@@ -47,6 +61,17 @@ impl Isa {
     pub fn available(self) -> bool {
         match self {
             Isa::Scalar => true,
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx2 => std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma"),
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx512 => {
+                std::arch::is_x86_feature_detected!("avx512f")
+                    && std::arch::is_x86_feature_detected!("avx2")
+                    && std::arch::is_x86_feature_detected!("fma")
+            }
+            #[cfg(not(target_arch = "x86_64"))]
+            Isa::Avx2 | Isa::Avx512 => false,
+            Isa::Neon => cfg!(grt_neon),
         }
     }
 }
@@ -173,6 +198,8 @@ pub struct KernelSet {
     pub name: &'static str,
     /// Instruction set the kernels need; check [`Isa::available`] before calling them.
     pub isa: Isa,
+    /// Output-channel tile of `conv1x1`: its weights are packed by [`pack_conv1x1`].
+    pub conv1x1_mr: usize,
     pub conv: ConvFn,
     pub conv1x1: Conv1x1Fn,
     pub dwconv: DwConvFn,
@@ -185,6 +212,11 @@ pub struct KernelSet {
 /// Every kernel set compiled into this build, from the portable fallback to the most
 /// specialized; some may not be [`Isa::available`] on the running CPU.
 pub fn all() -> &'static [&'static KernelSet] {
+    #[cfg(grt_x86)]
+    static ALL: [&KernelSet; 3] = [&SCALAR, &AVX2, &AVX512];
+    #[cfg(grt_neon)]
+    static ALL: [&KernelSet; 2] = [&SCALAR, &NEON];
+    #[cfg(not(any(grt_x86, grt_neon)))]
     static ALL: [&KernelSet; 1] = [&SCALAR];
     &ALL
 }
@@ -197,4 +229,25 @@ pub fn best() -> &'static KernelSet {
         .find(|ks| ks.isa.available())
         .copied()
         .unwrap_or(&SCALAR)
+}
+
+/// Kernel set chosen by name (`GHOSTRT_KERNELS=scalar` and the like), if built and available.
+pub fn by_name(name: &str) -> Option<&'static KernelSet> {
+    all().iter().copied().find(|ks| ks.name == name && ks.isa.available())
+}
+
+/// Pack `[cout][cin]` 1x1 weights for a kernel with output-channel tile `mr`: tiles of `mr`
+/// output channels, each `[cin][mr]` (the `mr` weights one input channel contributes to the
+/// tile are contiguous, ready for broadcast loads); `cout` is zero-padded up to a multiple of
+/// `mr`. With `mr == 1` this is the plain `[cout][cin]` layout.
+pub fn pack_conv1x1(w: &[f32], cin: usize, cout: usize, mr: usize) -> Vec<f32> {
+    let tiles = cout.div_ceil(mr);
+    let mut packed = vec![0.0; tiles * cin * mr];
+    for co in 0..cout {
+        let (t, r) = (co / mr, co % mr);
+        for ci in 0..cin {
+            packed[(t * cin + ci) * mr + r] = w[co * cin + ci];
+        }
+    }
+    packed
 }

@@ -77,6 +77,7 @@ extern "C" {
 pub static SCALAR: KernelSet = KernelSet {
     name: "scalar",
     isa: Isa::Scalar,
+    conv1x1_mr: 1,
     conv: grt_f32_conv_scalar,
     conv1x1: grt_f32_conv1x1_scalar,
     dwconv: grt_f32_dwconv_scalar,

@@ -18,11 +18,13 @@ use std::sync::Arc;
 pub struct PlanOptions {
     /// Make concat producers write into the concat buffer (true) or copy (false: for benches).
     pub eliminate_concat: bool,
+    /// Kernel set to use; `None` picks the best one this CPU runs (`kernels::best`).
+    pub kernels: Option<&'static KernelSet>,
 }
 
 impl Default for PlanOptions {
     fn default() -> Self {
-        PlanOptions { eliminate_concat: true }
+        PlanOptions { eliminate_concat: true, kernels: None }
     }
 }
 
@@ -97,10 +99,10 @@ impl Plan {
     }
 
     pub fn build(graph: Arc<Graph>, input_hw: &[(usize, usize)], opts: PlanOptions) -> Result<Plan> {
-        Self::build_with(graph, input_hw, opts, kernels::best())
-    }
-
-    pub fn build_with(graph: Arc<Graph>, input_hw: &[(usize, usize)], opts: PlanOptions, ks: &'static KernelSet) -> Result<Plan> {
+        let ks = opts.kernels.unwrap_or_else(kernels::best);
+        if !ks.isa.available() {
+            return Err(Error::plan("kernels", format!("kernel set {} does not run on this CPU", ks.name)));
+        }
         let g = &*graph;
         let (shapes, flat) = shapes::infer(g, input_hw)?;
         let shape = |v: usize| shapes[v].ok_or_else(|| Error::plan("graph", format!("value {v} has no shape")));
@@ -233,6 +235,12 @@ fn select(
             } else if c.is_pointwise() && out.hw() == 1 && n.inputs.len() == 1 {
                 (Kernel::Fc { f: ks.fc }, format!("fc/{isa}"), w, c.act, macs)
             } else if c.is_pointwise() {
+                // Weights are packed once here, in the layout this kernel set's GEMM reads.
+                let mut w = w;
+                if ks.conv1x1_mr > 1 {
+                    aux.push(kernels::pack_conv1x1(g.w(c.weight), c.cin, c.cout, ks.conv1x1_mr));
+                    w[0] = WPtr(aux[aux.len() - 1].as_ptr());
+                }
                 (Kernel::Conv1x1 { f: ks.conv1x1 }, format!("conv1x1/{isa}"), w, c.act, macs)
             } else if c.groups == 1 {
                 let k = Kernel::Conv { f: ks.conv, k: c.k, stride: c.stride, pad: c.pad };

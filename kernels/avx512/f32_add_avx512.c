@@ -1,0 +1,7 @@
+/* PLACEHOLDER: forwards to the scalar kernel until the avx512 version lands. */
+#include "ghostrt_kernels.h"
+
+void grt_f32_add_avx512(const float *a, const float *b, float *out, size_t n, int act)
+{
+    grt_f32_add_scalar(a, b, out, n, act);
+}
