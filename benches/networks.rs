@@ -1,0 +1,2 @@
+//! Network benches: concat vs reparam (being written).
+fn main() {}
