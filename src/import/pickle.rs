@@ -225,10 +225,6 @@ impl<'a> Vm<'a> {
         }
     }
 
-    fn bytes(&mut self, n: usize) -> Result<Value> {
-        Ok(Value::Bytes(Rc::from(self.take(n)?)))
-    }
-
     fn push(&mut self, v: Value) -> Result<()> {
         if self.stack.len() >= MAX_STACK {
             return Err(self.err(format!("stack exceeds {MAX_STACK} items")));
@@ -294,281 +290,224 @@ impl<'a> Vm<'a> {
         Ok(())
     }
 
-    fn memo_get(&mut self, op: u8, idx: u64) -> Result<()> {
-        let v = match self.memo.get(&idx) {
-            Some(v) => v.clone(),
-            None => return Err(self.op_err(op, &format!("memo key {idx} was never stored"))),
-        };
-        self.push(v)
+    fn memo_get(&self, op: u8, idx: u64) -> Result<Value> {
+        match self.memo.get(&idx) {
+            Some(v) => Ok(v.clone()),
+            None => Err(self.op_err(op, &format!("memo key {idx} was never stored"))),
+        }
     }
 
     fn run(&mut self) -> Result<Value> {
         loop {
             self.op_pos = self.pos;
-            let op = match self.input.get(self.pos) {
-                Some(&b) => b,
-                None => return Err(self.err("truncated: stream ends before STOP")),
+            let Some(&op) = self.input.get(self.pos) else {
+                return Err(self.err("truncated: stream ends before STOP"));
             };
             self.pos += 1;
-            match op {
-                b'.' => return self.pop(op), // STOP
-                0x80 => {
-                    // PROTO
-                    let p = self.u8()?;
-                    if p > 5 {
-                        return Err(self.op_err(op, &format!("unsupported protocol {p}")));
-                    }
-                }
-                0x95 => {
-                    // FRAME: a length hint only.
-                    let n = self.u64()?;
-                    self.len(n)?;
-                }
-                b'(' => {
-                    if self.marks.len() >= MAX_MARKS {
-                        return Err(self.err(format!("more than {MAX_MARKS} nested MARKs")));
-                    }
-                    self.marks.push(self.stack.len());
-                }
-                b'}' => {
-                    let v = self.new_obj(Obj::Dict(Vec::new()))?;
-                    self.push(v)?;
-                }
-                b']' => {
-                    let v = self.new_obj(Obj::List(Vec::new()))?;
-                    self.push(v)?;
-                }
-                b')' => {
-                    let v = self.new_obj(Obj::Tuple(Vec::new()))?;
-                    self.push(v)?;
-                }
-                0x8f => {
-                    // EMPTY_SET
-                    let v = self.new_obj(Obj::Set(Vec::new()))?;
-                    self.push(v)?;
-                }
-                b'N' => self.push(Value::None)?,
-                0x88 => self.push(Value::Bool(true))?,
-                0x89 => self.push(Value::Bool(false))?,
-                b'J' => {
-                    let v = i32::from_le_bytes(self.array()?);
-                    self.push(Value::Int(i64::from(v)))?;
-                }
-                b'K' => {
-                    let v = self.u8()?;
-                    self.push(Value::Int(i64::from(v)))?;
-                }
-                b'M' => {
-                    let v = self.u16()?;
-                    self.push(Value::Int(i64::from(v)))?;
-                }
-                0x8a | 0x8b => {
-                    // LONG1 / LONG4: little-endian two's complement of the given length.
-                    let n = if op == 0x8a {
-                        u64::from(self.u8()?)
-                    } else {
-                        u64::from(self.u32()?)
-                    };
-                    let n = self.len(n)?;
-                    let b = self.take(n)?;
-                    let v = decode_long(b);
-                    self.push(v)?;
-                }
-                b'G' => {
-                    let v = f64::from_be_bytes(self.array()?);
-                    self.push(Value::Float(v))?;
-                }
-                b'X' => {
-                    let n = u64::from(self.u32()?);
-                    let n = self.len(n)?;
-                    let v = self.string(n)?;
-                    self.push(v)?;
-                }
-                0x8c | b'U' => {
-                    // SHORT_BINUNICODE, SHORT_BINSTRING (Python 2 str, read as UTF-8)
-                    let n = usize::from(self.u8()?);
-                    let v = self.string(n)?;
-                    self.push(v)?;
-                }
-                b'T' => {
-                    let n = u64::from(self.u32()?);
-                    let n = self.len(n)?;
-                    let v = self.string(n)?;
-                    self.push(v)?;
-                }
-                0x8d => {
-                    let n = self.u64()?;
-                    let n = self.len(n)?;
-                    let v = self.string(n)?;
-                    self.push(v)?;
-                }
-                b'C' => {
-                    let n = usize::from(self.u8()?);
-                    let v = self.bytes(n)?;
-                    self.push(v)?;
-                }
-                b'B' => {
-                    let n = u64::from(self.u32()?);
-                    let n = self.len(n)?;
-                    let v = self.bytes(n)?;
-                    self.push(v)?;
-                }
-                0x8e | 0x96 => {
-                    // BINBYTES8, BYTEARRAY8
-                    let n = self.u64()?;
-                    let n = self.len(n)?;
-                    let v = self.bytes(n)?;
-                    self.push(v)?;
-                }
-                b'q' => {
-                    let i = u64::from(self.u8()?);
-                    self.memo_put(op, i)?;
-                }
-                b'r' => {
-                    let i = u64::from(self.u32()?);
-                    self.memo_put(op, i)?;
-                }
-                0x94 => {
-                    // MEMOIZE
-                    let i = self.memo.len() as u64;
-                    self.memo_put(op, i)?;
-                }
-                b'h' => {
-                    let i = u64::from(self.u8()?);
-                    self.memo_get(op, i)?;
-                }
-                b'j' => {
-                    let i = u64::from(self.u32()?);
-                    self.memo_get(op, i)?;
-                }
-                b'0' => {
-                    // POP: an empty frame above a MARK pops the mark itself.
-                    if self.stack.len() == self.fence() && !self.marks.is_empty() {
-                        self.marks.pop();
-                    } else {
-                        self.pop(op)?;
-                    }
-                }
-                b'1' => {
-                    self.pop_mark(op)?;
-                }
-                b'2' => {
-                    let v = self.top(op)?.clone();
-                    self.push(v)?;
-                }
-                b't' => {
-                    let items = self.pop_mark(op)?;
-                    let v = self.new_obj(Obj::Tuple(items))?;
-                    self.push(v)?;
-                }
-                0x85..=0x87 => {
-                    // TUPLE1..3
-                    let n = usize::from(op - 0x84);
-                    let mut items = Vec::with_capacity(n);
-                    for _ in 0..n {
-                        items.push(self.pop(op)?);
-                    }
-                    items.reverse();
-                    let v = self.new_obj(Obj::Tuple(items))?;
-                    self.push(v)?;
-                }
-                b'l' => {
-                    let items = self.pop_mark(op)?;
-                    let v = self.new_obj(Obj::List(items))?;
-                    self.push(v)?;
-                }
-                b'd' => {
-                    let items = self.pop_mark(op)?;
-                    let pairs = pairs(items).ok_or_else(|| self.op_err(op, "odd item count"))?;
-                    let v = self.new_obj(Obj::Dict(pairs))?;
-                    self.push(v)?;
-                }
-                0x91 => {
-                    // FROZENSET
-                    let items = self.pop_mark(op)?;
-                    let v = self.new_obj(Obj::Set(items))?;
-                    self.push(v)?;
-                }
-                b's' => {
-                    let value = self.pop(op)?;
-                    let key = self.pop(op)?;
-                    self.extend_dict(op, vec![(key, value)])?;
-                }
-                b'u' => {
-                    let items = self.pop_mark(op)?;
-                    let pairs = pairs(items).ok_or_else(|| self.op_err(op, "odd item count"))?;
-                    self.extend_dict(op, pairs)?;
-                }
-                b'a' => {
-                    let v = self.pop(op)?;
-                    self.extend_seq(op, vec![v])?;
-                }
-                b'e' | 0x90 => {
-                    // APPENDS, ADDITEMS
-                    let items = self.pop_mark(op)?;
-                    self.extend_seq(op, items)?;
-                }
-                b'c' => {
-                    let module = self.line()?.to_string();
-                    let name = self.line()?.to_string();
-                    let g = self.resolve(&module, &name)?;
-                    self.push(Value::Global(g))?;
-                }
-                0x93 => {
-                    // STACK_GLOBAL
-                    let name = self.pop(op)?;
-                    let module = self.pop(op)?;
-                    let (Value::Str(module), Value::Str(name)) = (module, name) else {
-                        return Err(self.op_err(op, "module and name must be strings"));
-                    };
-                    let g = self.resolve(&module, &name)?;
-                    self.push(Value::Global(g))?;
-                }
-                b'R' => {
-                    let args = self.pop(op)?;
-                    let func = self.pop(op)?;
-                    let v = self.call(op, &func, &args)?;
-                    self.push(v)?;
-                }
-                0x81 => {
-                    // NEWOBJ: cls.__new__(cls, *args); only OrderedDict is constructible.
-                    let _args = self.pop(op)?;
-                    let cls = self.pop(op)?;
-                    if cls != Value::Global(Global::OrderedDict) {
-                        return Err(self.op_err(op, &format!("cannot construct {cls:?}")));
-                    }
-                    let v = self.new_obj(Obj::Dict(Vec::new()))?;
-                    self.push(v)?;
-                }
-                b'b' => {
-                    // BUILD sets instance state: OrderedDict's `_metadata`, a tensor's
-                    // Python attributes. Neither matters for weights, so it is dropped.
-                    let _state = self.pop(op)?;
-                    let target = self.top(op)?.clone();
-                    match self.obj_mut(&target) {
-                        Some(Obj::Dict(_)) | Some(Obj::Tensor(_)) => {}
-                        _ => return Err(self.op_err(op, "BUILD target is not a dict or tensor")),
-                    }
-                }
-                b'Q' => {
-                    let pid = self.pop(op)?;
-                    let s = self.storage(op, &pid)?;
-                    let v = self.new_obj(Obj::Storage(s))?;
-                    self.push(v)?;
-                }
-                _ => {
-                    return Err(self.err(match opcode_name(op) {
-                        Some(name) => format!(
-                            "unsupported pickle opcode 0x{op:02x} ({name}) at offset {}",
-                            self.op_pos
-                        ),
-                        None => {
-                            format!("unknown pickle opcode 0x{op:02x} at offset {}", self.op_pos)
-                        }
-                    }))
-                }
+            if op == op::STOP {
+                return self.pop(op);
+            }
+            if let Some(v) = self.step(op)? {
+                self.push(v)?;
             }
         }
+    }
+
+    /// Execute one opcode (its byte already consumed); returns the value to push, if any.
+    fn step(&mut self, op: u8) -> Result<Option<Value>> {
+        use op::*;
+        let v = match op {
+            PROTO => {
+                let p = self.u8()?;
+                if p > 5 {
+                    return Err(self.op_err(op, &format!("unsupported protocol {p}")));
+                }
+                return Ok(None);
+            }
+            FRAME => {
+                // Only a length hint for buffered readers; check it and go on.
+                let n = self.u64()?;
+                self.len(n)?;
+                return Ok(None);
+            }
+            MARK => {
+                if self.marks.len() >= MAX_MARKS {
+                    return Err(self.err(format!("more than {MAX_MARKS} nested MARKs")));
+                }
+                self.marks.push(self.stack.len());
+                return Ok(None);
+            }
+            EMPTY_DICT => self.new_obj(Obj::Dict(Vec::new()))?,
+            EMPTY_LIST => self.new_obj(Obj::List(Vec::new()))?,
+            EMPTY_TUPLE => self.new_obj(Obj::Tuple(Vec::new()))?,
+            EMPTY_SET => self.new_obj(Obj::Set(Vec::new()))?,
+            NONE => Value::None,
+            NEWTRUE => Value::Bool(true),
+            NEWFALSE => Value::Bool(false),
+            BININT => Value::Int(i64::from(i32::from_le_bytes(self.array()?))),
+            BININT1 => Value::Int(i64::from(self.u8()?)),
+            BININT2 => Value::Int(i64::from(self.u16()?)),
+            LONG1 | LONG4 => {
+                let n = self.arg_len(op)?;
+                decode_long(self.take(n)?)
+            }
+            BINFLOAT => Value::Float(f64::from_be_bytes(self.array()?)),
+            // Python 2 `str` (BINSTRING) is read as UTF-8, like torch.load's default.
+            BINUNICODE | SHORT_BINUNICODE | BINUNICODE8 | BINSTRING | SHORT_BINSTRING => {
+                let n = self.arg_len(op)?;
+                self.string(n)?
+            }
+            BINBYTES | SHORT_BINBYTES | BINBYTES8 | BYTEARRAY8 => {
+                let n = self.arg_len(op)?;
+                Value::Bytes(Rc::from(self.take(n)?))
+            }
+            BINPUT => {
+                let i = u64::from(self.u8()?);
+                return self.memo_put(op, i).map(|()| None);
+            }
+            LONG_BINPUT => {
+                let i = u64::from(self.u32()?);
+                return self.memo_put(op, i).map(|()| None);
+            }
+            MEMOIZE => {
+                let i = self.memo.len() as u64;
+                return self.memo_put(op, i).map(|()| None);
+            }
+            BINGET => {
+                let i = u64::from(self.u8()?);
+                self.memo_get(op, i)?
+            }
+            LONG_BINGET => {
+                let i = u64::from(self.u32()?);
+                self.memo_get(op, i)?
+            }
+            POP => {
+                // With nothing above the last MARK, POP discards the mark itself.
+                if self.stack.len() == self.fence() && !self.marks.is_empty() {
+                    self.marks.pop();
+                } else {
+                    self.pop(op)?;
+                }
+                return Ok(None);
+            }
+            POP_MARK => {
+                self.pop_mark(op)?;
+                return Ok(None);
+            }
+            DUP => self.top(op)?.clone(),
+            TUPLE => {
+                let items = self.pop_mark(op)?;
+                self.new_obj(Obj::Tuple(items))?
+            }
+            TUPLE1 | TUPLE2 | TUPLE3 => {
+                let n = usize::from(op - TUPLE1 + 1);
+                let mut items = Vec::with_capacity(n);
+                for _ in 0..n {
+                    items.push(self.pop(op)?);
+                }
+                items.reverse();
+                self.new_obj(Obj::Tuple(items))?
+            }
+            LIST => {
+                let items = self.pop_mark(op)?;
+                self.new_obj(Obj::List(items))?
+            }
+            DICT => {
+                let items = self.pop_mark(op)?;
+                let pairs = pairs(items).ok_or_else(|| self.op_err(op, "odd item count"))?;
+                self.new_obj(Obj::Dict(pairs))?
+            }
+            FROZENSET => {
+                let items = self.pop_mark(op)?;
+                self.new_obj(Obj::Set(items))?
+            }
+            SETITEM => {
+                let value = self.pop(op)?;
+                let key = self.pop(op)?;
+                self.extend_dict(op, vec![(key, value)])?;
+                return Ok(None);
+            }
+            SETITEMS => {
+                let items = self.pop_mark(op)?;
+                let pairs = pairs(items).ok_or_else(|| self.op_err(op, "odd item count"))?;
+                self.extend_dict(op, pairs)?;
+                return Ok(None);
+            }
+            APPEND => {
+                let v = self.pop(op)?;
+                self.extend_seq(op, vec![v])?;
+                return Ok(None);
+            }
+            APPENDS | ADDITEMS => {
+                let items = self.pop_mark(op)?;
+                self.extend_seq(op, items)?;
+                return Ok(None);
+            }
+            GLOBAL => {
+                let module = self.line()?;
+                let name = self.line()?;
+                Value::Global(self.resolve(module, name)?)
+            }
+            STACK_GLOBAL => {
+                let name = self.pop(op)?;
+                let module = self.pop(op)?;
+                let (Value::Str(module), Value::Str(name)) = (module, name) else {
+                    return Err(self.op_err(op, "module and name must be strings"));
+                };
+                Value::Global(self.resolve(&module, &name)?)
+            }
+            REDUCE => {
+                let args = self.pop(op)?;
+                let func = self.pop(op)?;
+                self.call(op, &func, &args)?
+            }
+            NEWOBJ => {
+                // cls.__new__(cls, *args); only OrderedDict is constructible.
+                let _args = self.pop(op)?;
+                let cls = self.pop(op)?;
+                if cls != Value::Global(Global::OrderedDict) {
+                    return Err(self.op_err(op, &format!("cannot construct {cls:?}")));
+                }
+                self.new_obj(Obj::Dict(Vec::new()))?
+            }
+            BUILD => {
+                // Instance state: OrderedDict's `_metadata`, a tensor's Python attributes.
+                // Neither matters for weights, so it is dropped.
+                let _state = self.pop(op)?;
+                let target = self.top(op)?.clone();
+                return match self.obj_mut(&target) {
+                    Some(Obj::Dict(_)) | Some(Obj::Tensor(_)) => Ok(None),
+                    _ => Err(self.op_err(op, "target is not a dict or tensor")),
+                };
+            }
+            BINPERSID => {
+                let pid = self.pop(op)?;
+                let s = self.storage(op, &pid)?;
+                self.new_obj(Obj::Storage(s))?
+            }
+            _ => {
+                return Err(self.err(match opcode_name(op) {
+                    Some(name) => format!(
+                        "unsupported pickle opcode 0x{op:02x} ({name}) at offset {}",
+                        self.op_pos
+                    ),
+                    None => format!("unknown pickle opcode 0x{op:02x} at offset {}", self.op_pos),
+                }))
+            }
+        };
+        Ok(Some(v))
+    }
+
+    /// The length argument of a counted opcode: 1, 4 or 8 bytes by opcode, checked against
+    /// the bytes that remain.
+    fn arg_len(&mut self, op: u8) -> Result<usize> {
+        use op::*;
+        let n = match op {
+            LONG1 | SHORT_BINUNICODE | SHORT_BINSTRING | SHORT_BINBYTES => u64::from(self.u8()?),
+            LONG4 | BINUNICODE | BINSTRING | BINBYTES => u64::from(self.u32()?),
+            _ => self.u64()?,
+        };
+        self.len(n)
     }
 
     fn extend_dict(&mut self, op: u8, new: Vec<(Value, Value)>) -> Result<()> {
@@ -585,11 +524,11 @@ impl<'a> Vm<'a> {
     fn extend_seq(&mut self, op: u8, new: Vec<Value>) -> Result<()> {
         let target = self.top(op)?.clone();
         match self.obj_mut(&target) {
-            Some(Obj::List(l)) if op != 0x90 => {
+            Some(Obj::List(l)) if op != op::ADDITEMS => {
                 l.extend(new);
                 Ok(())
             }
-            Some(Obj::Set(s)) if op == 0x90 => {
+            Some(Obj::Set(s)) if op == op::ADDITEMS => {
                 s.extend(new);
                 Ok(())
             }
@@ -814,9 +753,70 @@ fn storage_dtype(name: &str) -> Option<DType> {
     })
 }
 
-/// Names of opcodes this VM knows but refuses (text-protocol and extension forms), so the
-/// error says what was found.
+/// Opcode bytes, named as in CPython's `Lib/pickletools.py`.
+mod op {
+    pub const MARK: u8 = b'(';
+    pub const STOP: u8 = b'.';
+    pub const POP: u8 = b'0';
+    pub const POP_MARK: u8 = b'1';
+    pub const DUP: u8 = b'2';
+    pub const BININT: u8 = b'J';
+    pub const BININT1: u8 = b'K';
+    pub const BININT2: u8 = b'M';
+    pub const NONE: u8 = b'N';
+    pub const BINPERSID: u8 = b'Q';
+    pub const REDUCE: u8 = b'R';
+    pub const BINSTRING: u8 = b'T';
+    pub const SHORT_BINSTRING: u8 = b'U';
+    pub const BINUNICODE: u8 = b'X';
+    pub const APPEND: u8 = b'a';
+    pub const BUILD: u8 = b'b';
+    pub const GLOBAL: u8 = b'c';
+    pub const DICT: u8 = b'd';
+    pub const EMPTY_DICT: u8 = b'}';
+    pub const APPENDS: u8 = b'e';
+    pub const BINGET: u8 = b'h';
+    pub const LONG_BINGET: u8 = b'j';
+    pub const LIST: u8 = b'l';
+    pub const EMPTY_LIST: u8 = b']';
+    pub const BINPUT: u8 = b'q';
+    pub const LONG_BINPUT: u8 = b'r';
+    pub const SETITEM: u8 = b's';
+    pub const TUPLE: u8 = b't';
+    pub const EMPTY_TUPLE: u8 = b')';
+    pub const SETITEMS: u8 = b'u';
+    pub const BINFLOAT: u8 = b'G';
+    // Protocol 2
+    pub const PROTO: u8 = 0x80;
+    pub const NEWOBJ: u8 = 0x81;
+    pub const TUPLE1: u8 = 0x85;
+    pub const TUPLE2: u8 = 0x86;
+    pub const TUPLE3: u8 = 0x87;
+    pub const NEWTRUE: u8 = 0x88;
+    pub const NEWFALSE: u8 = 0x89;
+    pub const LONG1: u8 = 0x8a;
+    pub const LONG4: u8 = 0x8b;
+    // Protocol 3
+    pub const BINBYTES: u8 = b'B';
+    pub const SHORT_BINBYTES: u8 = b'C';
+    // Protocol 4
+    pub const SHORT_BINUNICODE: u8 = 0x8c;
+    pub const BINUNICODE8: u8 = 0x8d;
+    pub const BINBYTES8: u8 = 0x8e;
+    pub const EMPTY_SET: u8 = 0x8f;
+    pub const ADDITEMS: u8 = 0x90;
+    pub const FROZENSET: u8 = 0x91;
+    pub const STACK_GLOBAL: u8 = 0x93;
+    pub const MEMOIZE: u8 = 0x94;
+    pub const FRAME: u8 = 0x95;
+    // Protocol 5
+    pub const BYTEARRAY8: u8 = 0x96;
+}
+
+/// Opcode names for error messages, including the ones this VM refuses (text-protocol forms,
+/// extension registry, instance creation, out-of-band buffers).
 fn opcode_name(op: u8) -> Option<&'static str> {
+    use op::*;
     Some(match op {
         b'F' => "FLOAT",
         b'I' => "INT",
@@ -834,33 +834,27 @@ fn opcode_name(op: u8) -> Option<&'static str> {
         0x92 => "NEWOBJ_EX",
         0x97 => "NEXT_BUFFER",
         0x98 => "READONLY_BUFFER",
-        b'R' => "REDUCE",
-        b'b' => "BUILD",
-        0x81 => "NEWOBJ",
-        b'Q' => "BINPERSID",
-        b's' => "SETITEM",
-        b'u' => "SETITEMS",
-        b'a' => "APPEND",
-        b'e' => "APPENDS",
-        0x90 => "ADDITEMS",
-        b't' => "TUPLE",
-        0x85 => "TUPLE1",
-        0x86 => "TUPLE2",
-        0x87 => "TUPLE3",
-        b'l' => "LIST",
-        b'd' => "DICT",
-        0x91 => "FROZENSET",
-        b'q' => "BINPUT",
-        b'r' => "LONG_BINPUT",
-        0x94 => "MEMOIZE",
-        b'h' => "BINGET",
-        b'j' => "LONG_BINGET",
-        b'0' => "POP",
-        b'1' => "POP_MARK",
-        b'2' => "DUP",
-        0x93 => "STACK_GLOBAL",
-        b'.' => "STOP",
-        0x80 => "PROTO",
+        REDUCE => "REDUCE",
+        BUILD => "BUILD",
+        NEWOBJ => "NEWOBJ",
+        BINPERSID => "BINPERSID",
+        SETITEM => "SETITEM",
+        SETITEMS => "SETITEMS",
+        APPEND => "APPEND",
+        APPENDS => "APPENDS",
+        ADDITEMS => "ADDITEMS",
+        TUPLE | TUPLE1 | TUPLE2 | TUPLE3 => "TUPLE",
+        LIST => "LIST",
+        DICT => "DICT",
+        FROZENSET => "FROZENSET",
+        BINPUT | LONG_BINPUT | MEMOIZE => "PUT",
+        BINGET | LONG_BINGET => "GET",
+        POP => "POP",
+        POP_MARK => "POP_MARK",
+        DUP => "DUP",
+        STACK_GLOBAL => "STACK_GLOBAL",
+        STOP => "STOP",
+        PROTO => "PROTO",
         _ => return None,
     })
 }

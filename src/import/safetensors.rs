@@ -4,7 +4,7 @@
 //! The JSON subset parser below handles exactly what such headers contain, with a depth limit.
 
 use crate::error::{Error, Result};
-use crate::import::{checked_numel, decode_floats, DType, StateDict};
+use crate::import::{checked_numel, decode_floats, DType, StateDict, StateDictBuilder};
 use crate::tensor::Tensor;
 
 /// The reference implementation refuses headers above 100 MB; so do we.
@@ -50,7 +50,7 @@ pub fn read_safetensors(bytes: &[u8], file: &str) -> Result<StateDict> {
         return Err(err("header is not a JSON object".into()));
     };
 
-    let mut sd = StateDict::default();
+    let mut sd = StateDictBuilder::default();
     let mut spans: Vec<(usize, usize, &str)> = Vec::with_capacity(fields.len());
     for (name, info) in &fields {
         if name == "__metadata__" {
@@ -107,7 +107,7 @@ pub fn read_safetensors(bytes: &[u8], file: &str) -> Result<StateDict> {
             }
         }
     }
-    Ok(sd)
+    Ok(sd.finish())
 }
 
 /// (element size, float dtype or `None` for the integer types that go to `skipped`).

@@ -9,7 +9,7 @@ use std::rc::Rc;
 use crate::error::{Error, Result};
 use crate::import::pickle::{self, Obj, Pickle, TensorRef, Value};
 use crate::import::zip::ZipArchive;
-use crate::import::{checked_numel, decode_float, decode_floats, StateDict};
+use crate::import::{checked_numel, decode_float, decode_floats, StateDict, StateDictBuilder};
 use crate::tensor::Tensor;
 
 /// Keys under which training checkpoints commonly nest the model's state_dict, in the order
@@ -44,7 +44,7 @@ pub fn read_torch(bytes: &[u8], file: &str) -> Result<StateDict> {
     let p = pickle::load(pkl, file)?;
     let entries = select_state_dict(&p, &p.root, 0).map_err(err)?;
 
-    let mut sd = StateDict::default();
+    let mut sd = StateDictBuilder::default();
     let mut storages: HashMap<Rc<str>, &[u8]> = HashMap::new();
     // Output elements may exceed stored ones only through overlapping views (stride 0);
     // bound them by the file size so a tiny file cannot demand a huge allocation.
@@ -77,7 +77,7 @@ pub fn read_torch(bytes: &[u8], file: &str) -> Result<StateDict> {
             .map_err(|m| err(format!("tensor `{key}` {m}")))?;
         sd.insert(key, tensor).map_err(err)?;
     }
-    Ok(sd)
+    Ok(sd.finish())
 }
 
 /// `<archive>/` for the entry `<archive>/data.pkl` (the archive name is the file stem the

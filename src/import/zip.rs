@@ -362,10 +362,12 @@ impl<'a> ZipArchive<'a> {
     }
 }
 
-/// CRC-32 (IEEE 802.3, reflected polynomial 0xEDB88320) as zip uses it, table-driven.
+/// CRC-32 (IEEE 802.3, reflected polynomial 0xEDB88320) as zip uses it, computed eight bytes
+/// at a time with the "slicing-by-8" tables (Kounavis & Berry, Intel, 2005): table k maps a
+/// byte to its CRC contribution k positions further along.
 pub fn crc32(data: &[u8]) -> u32 {
-    const TABLE: [u32; 256] = {
-        let mut t = [0u32; 256];
+    const TABLES: [[u32; 256]; 8] = {
+        let mut t = [[0u32; 256]; 8];
         let mut i = 0;
         while i < 256 {
             let mut c = i as u32;
@@ -378,14 +380,40 @@ pub fn crc32(data: &[u8]) -> u32 {
                 };
                 k += 1;
             }
-            t[i] = c;
+            t[0][i] = c;
             i += 1;
+        }
+        let mut k = 1;
+        while k < 8 {
+            let mut i = 0;
+            while i < 256 {
+                let prev = t[k - 1][i];
+                t[k][i] = (prev >> 8) ^ t[0][(prev & 0xff) as usize];
+                i += 1;
+            }
+            k += 1;
         }
         t
     };
+    let [t0, t1, t2, t3, t4, t5, t6, t7] = &TABLES;
+    let at = |t: &[u32; 256], x: u32| t[(x & 0xff) as usize];
     let mut c = !0u32;
-    for &b in data {
-        c = TABLE[((c ^ u32::from(b)) & 0xff) as usize] ^ (c >> 8);
+    let mut chunks = data.chunks_exact(8);
+    for ch in &mut chunks {
+        let w = u64::from_le_bytes(ch.try_into().unwrap_or([0; 8]));
+        let lo = (w as u32) ^ c;
+        let hi = (w >> 32) as u32;
+        c = at(t7, lo)
+            ^ at(t6, lo >> 8)
+            ^ at(t5, lo >> 16)
+            ^ at(t4, lo >> 24)
+            ^ at(t3, hi)
+            ^ at(t2, hi >> 8)
+            ^ at(t1, hi >> 16)
+            ^ at(t0, hi >> 24);
+    }
+    for &b in chunks.remainder() {
+        c = at(t0, c ^ u32::from(b)) ^ (c >> 8);
     }
     !c
 }
