@@ -983,6 +983,7 @@ fn real_files_cut_anywhere_are_errors_not_panics() {
         "halves.pt",
         "strided.pt",
         "nested.pt",
+        "proto4.pt",
         "model.safetensors",
     ] {
         let bytes = std::fs::read(data(name)).unwrap();
@@ -999,4 +1000,19 @@ fn real_files_cut_anywhere_are_errors_not_panics() {
             let _ = parse_state_dict(&b, name);
         }
     }
+}
+
+#[test]
+fn real_protocol4_with_parameter() {
+    let sd = load_state_dict(&data("proto4.pt")).unwrap();
+    assert_eq!(tensor(&sd, "p").data, ramp_f(4, 2.0, 1.0));
+    assert_eq!(tensor(&sd, "buf").data, ramp_f(3, -1.0, 0.0));
+}
+
+#[test]
+fn real_legacy_file_is_refused_with_a_hint() {
+    assert_err(
+        load_state_dict(&data("legacy.pt")),
+        "_use_new_zipfile_serialization=True",
+    );
 }

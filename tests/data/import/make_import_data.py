@@ -74,6 +74,18 @@ def main():
         "nested.pt",
     )
 
+    # Pickle protocol 4 (FRAME, MEMOIZE, STACK_GLOBAL, SHORT_BINUNICODE) and an
+    # nn.Parameter, which pickles through torch._utils._rebuild_parameter.
+    torch.save(
+        {"p": torch.nn.Parameter(ramp(4, 2.0, 1.0)), "buf": ramp(3, -1.0, 0.0)},
+        os.path.join(OUT, "proto4.pt"),
+        pickle_protocol=4,
+    )
+
+    # The pre-1.6 format (a bare pickle stream), which the reader refuses with a hint.
+    torch.save({"w": ramp(2)}, os.path.join(OUT, "legacy.pt"),
+               _use_new_zipfile_serialization=False)
+
     try:
         from safetensors.torch import save_file
     except ImportError:
