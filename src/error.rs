@@ -7,7 +7,10 @@ use std::path::PathBuf;
 #[derive(Debug)]
 pub enum Error {
     /// Reading or writing a file failed.
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     /// A PyTorch `.pth`/`.pt` file (zip + pickle) is malformed or uses something we refuse.
     Torch { file: String, msg: String },
     /// A `.safetensors` file is malformed.

@@ -136,11 +136,16 @@ pub enum Op {
     BatchNorm(BatchNorm),
     Act(Act),
     /// inputs: [a, b]; act applied after the sum.
-    Add { act: Act },
+    Add {
+        act: Act,
+    },
     /// Channel concat of all inputs.
     Concat,
     /// Channels [start, end) of the input.
-    Slice { start: usize, end: usize },
+    Slice {
+        start: usize,
+        end: usize,
+    },
     GlobalAvgPool,
     /// NCHW -> NC (only after a 1x1 spatial size).
     Flatten,
@@ -225,7 +230,12 @@ impl Graph {
         self.num_values - 1
     }
 
-    pub fn add_weight(&mut self, name: impl Into<String>, shape: Vec<usize>, data: Vec<f32>) -> WeightId {
+    pub fn add_weight(
+        &mut self,
+        name: impl Into<String>,
+        shape: Vec<usize>,
+        data: Vec<f32>,
+    ) -> WeightId {
         self.weights.push(Weight::owned(name, shape, data));
         self.weights.len() - 1
     }
@@ -342,7 +352,8 @@ impl Graph {
                 }
             }
         }
-        let mut ready: std::collections::BTreeSet<usize> = (0..n).filter(|&i| indeg[i] == 0).collect();
+        let mut ready: std::collections::BTreeSet<usize> =
+            (0..n).filter(|&i| indeg[i] == 0).collect();
         let mut order = Vec::with_capacity(n);
         while let Some(i) = ready.pop_first() {
             order.push(i);
@@ -356,7 +367,10 @@ impl Graph {
         if order.len() != n {
             return Err(Error::plan("graph", "cycle in graph"));
         }
-        let mut old: Vec<Option<Node>> = std::mem::take(&mut self.nodes).into_iter().map(Some).collect();
+        let mut old: Vec<Option<Node>> = std::mem::take(&mut self.nodes)
+            .into_iter()
+            .map(Some)
+            .collect();
         self.nodes = order.into_iter().filter_map(|i| old[i].take()).collect();
         Ok(())
     }

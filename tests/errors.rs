@@ -5,7 +5,17 @@ use ghostrt::{models, pack, passes, Error, Model};
 use std::path::{Path, PathBuf};
 
 fn fixture(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(rel)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(rel)
+}
+
+/// The error of a call that must fail.
+fn err_of<T>(r: Result<T, Error>) -> Error {
+    match r {
+        Ok(_) => panic!("bad input was accepted"),
+        Err(e) => e,
+    }
 }
 
 fn rg050() -> StateDict {
@@ -91,7 +101,7 @@ fn corrupt_graph_section_with_valid_checksum() {
 
 #[test]
 fn missing_pack_file() {
-    let e = Model::open(Path::new("/nonexistent/model.grt")).err().expect("error");
+    let e = err_of(Model::open(Path::new("/nonexistent/model.grt")));
     assert!(matches!(e, Error::Io { .. }));
     assert!(e.to_string().contains("/nonexistent/model.grt"));
 }
@@ -100,19 +110,29 @@ fn missing_pack_file() {
 fn missing_tensor_is_named() {
     let mut sd = rg050();
     sd.tensors.remove("blocks.3.0.se.conv_reduce.bias");
-    let e = models::build(&sd, None).err().expect("error").to_string();
-    assert!(e.contains("missing tensor `blocks.3.0.se.conv_reduce.bias`"), "{e}");
+    let e = err_of(models::build(&sd, None)).to_string();
+    assert!(
+        e.contains("missing tensor `blocks.3.0.se.conv_reduce.bias`"),
+        "{e}"
+    );
 }
 
 #[test]
 fn misshaped_tensor_is_named_with_shapes() {
     let mut sd = rg050();
-    let t = sd.tensors.get_mut("blocks.6.0.ghost1.fusion_bn.0.running_var").expect("key");
+    let t = sd
+        .tensors
+        .get_mut("blocks.6.0.ghost1.fusion_bn.0.running_var")
+        .expect("key");
     t.data.push(1.0);
     t.shape[0] += 1;
-    let e = models::build(&sd, None).err().expect("error");
+    let e = err_of(models::build(&sd, None));
     assert!(matches!(e, Error::Shape { .. }), "{e}");
-    assert!(e.to_string().contains("blocks.6.0.ghost1.fusion_bn.0.running_var"), "{e}");
+    assert!(
+        e.to_string()
+            .contains("blocks.6.0.ghost1.fusion_bn.0.running_var"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -120,7 +140,7 @@ fn extra_tensors_are_reported() {
     let mut sd = rg050();
     let t = sd.tensors["bn1.weight"].clone();
     sd.tensors.insert("blocks.3.0.aux_head.weight".into(), t);
-    let e = models::build(&sd, None).err().expect("error").to_string();
+    let e = err_of(models::build(&sd, None)).to_string();
     assert!(e.contains("blocks.3.0.aux_head.weight"), "{e}");
 }
 
@@ -128,7 +148,7 @@ fn extra_tensors_are_reported() {
 fn not_a_ghostnet() {
     let mut sd = rg050();
     sd.tensors.remove("conv_stem.weight");
-    let e = models::build(&sd, None).err().expect("error").to_string();
+    let e = err_of(models::build(&sd, None)).to_string();
     assert!(e.contains("conv_stem.weight"), "{e}");
 }
 
@@ -138,11 +158,17 @@ fn non_zip_pth() {
     std::fs::create_dir_all(&dir).expect("tmp");
     let p = dir.join("legacy.pth");
     // A legacy (pre-1.6) torch.save file starts with a pickle protocol header, not "PK".
-    std::fs::write(&p, [0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19]).expect("write");
-    let e = import::load_state_dict(&p).err().expect("error").to_string();
+    std::fs::write(
+        &p,
+        [
+            0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19,
+        ],
+    )
+    .expect("write");
+    let e = err_of(import::load_state_dict(&p)).to_string();
     assert!(e.contains("legacy.pth"), "{e}");
     std::fs::write(&p, b"hello, this is not a checkpoint").expect("write");
-    let e = import::load_state_dict(&p).err().expect("error").to_string();
+    let e = err_of(import::load_state_dict(&p)).to_string();
     assert!(e.contains("legacy.pth"), "{e}");
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -164,7 +190,10 @@ fn pack_write_is_atomic_and_leaves_no_temp_file() {
     let out = dir.join("m.grt");
     let g = passes::optimize(models::build(&rg050(), None).expect("build")).expect("passes");
     pack::write(&out, &g).expect("write");
-    let names: Vec<String> = std::fs::read_dir(&dir).expect("dir").map(|e| e.expect("entry").file_name().to_string_lossy().into_owned()).collect();
+    let names: Vec<String> = std::fs::read_dir(&dir)
+        .expect("dir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
     assert_eq!(names, vec!["m.grt".to_string()]);
     Model::open(&out).expect("written pack opens");
     // Writing into a missing directory fails cleanly.
@@ -175,29 +204,95 @@ fn pack_write_is_atomic_and_leaves_no_temp_file() {
 /// A tiny graph touching every op kind the pack codec knows, as the pack fuzzer's seed.
 fn tiny_graph() -> ghostrt::graph::Graph {
     use ghostrt::graph::{Act, BatchNorm, Conv, Graph, Linear, ModelMeta, Op, SqueezeExcite};
-    let mut g = Graph::new(ModelMeta { arch: "tiny".into(), width: 1.0, num_classes: 3, default_hw: (9, 7) });
-    let vals = |n: usize, s: f32| (0..n).map(|i| ((i * 37 % 17) as f32 - 8.0) * s).collect::<Vec<f32>>();
+    let mut g = Graph::new(ModelMeta {
+        arch: "tiny".into(),
+        width: 1.0,
+        num_classes: 3,
+        default_hw: (9, 7),
+    });
+    let vals = |n: usize, s: f32| {
+        (0..n)
+            .map(|i| ((i * 37 % 17) as f32 - 8.0) * s)
+            .collect::<Vec<f32>>()
+    };
     let x = g.add_input("input", 3);
     let w = g.add_weight("stem.w", vec![4, 3, 3, 3], vals(108, 0.05));
     let b = g.add_weight("stem.b", vec![4], vals(4, 0.1));
-    let conv = |cin, cout, k, stride, groups, weight, bias, act| Op::Conv(Conv { cin, cout, k, stride, pad: k / 2, groups, weight, bias, act });
+    let conv = |cin, cout, k, stride, groups, weight, bias, act| {
+        Op::Conv(Conv {
+            cin,
+            cout,
+            k,
+            stride,
+            pad: k / 2,
+            groups,
+            weight,
+            bias,
+            act,
+        })
+    };
     let s = g.push("stem", conv(3, 4, 3, 2, 1, w, Some(b), Act::Relu), vec![x]);
     let dw = g.add_weight("dw.w", vec![4, 1, 3, 3], vals(36, 0.1));
     let d = g.push("dw", conv(4, 4, 3, 1, 4, dw, None, Act::None), vec![s]);
-    let bn: Vec<usize> = ["g", "b", "m", "v"].iter().map(|n| g.add_weight(format!("bn.{n}"), vec![4], vals(4, 0.01).iter().map(|v| v + 1.0).collect())).collect();
-    let n = g.push("bn", Op::BatchNorm(BatchNorm { c: 4, gamma: bn[0], beta: bn[1], mean: bn[2], var: bn[3], eps: 1e-5 }), vec![d]);
+    let bn: Vec<usize> = ["g", "b", "m", "v"]
+        .iter()
+        .map(|n| {
+            g.add_weight(
+                format!("bn.{n}"),
+                vec![4],
+                vals(4, 0.01).iter().map(|v| v + 1.0).collect(),
+            )
+        })
+        .collect();
+    let n = g.push(
+        "bn",
+        Op::BatchNorm(BatchNorm {
+            c: 4,
+            gamma: bn[0],
+            beta: bn[1],
+            mean: bn[2],
+            var: bn[3],
+            eps: 1e-5,
+        }),
+        vec![d],
+    );
     let a = g.push("relu", Op::Act(Act::Relu6), vec![n]);
     let cat = g.push("cat", Op::Concat, vec![s, a]);
     let sl = g.push("slice", Op::Slice { start: 0, end: 6 }, vec![cat]);
-    let se_w: Vec<usize> = [(2 * 6, "w1"), (2, "b1"), (12, "w2"), (6, "b2")].iter().map(|&(n, name)| g.add_weight(format!("se.{name}"), vec![n], vals(n, 0.1))).collect();
-    let se = g.push("se", Op::SqueezeExcite(SqueezeExcite { c: 6, rd: 2, w1: se_w[0], b1: se_w[1], w2: se_w[2], b2: se_w[3], gate: Act::HardSigmoid }), vec![sl]);
+    let se_w: Vec<usize> = [(2 * 6, "w1"), (2, "b1"), (12, "w2"), (6, "b2")]
+        .iter()
+        .map(|&(n, name)| g.add_weight(format!("se.{name}"), vec![n], vals(n, 0.1)))
+        .collect();
+    let se = g.push(
+        "se",
+        Op::SqueezeExcite(SqueezeExcite {
+            c: 6,
+            rd: 2,
+            w1: se_w[0],
+            b1: se_w[1],
+            w2: se_w[2],
+            b2: se_w[3],
+            gate: Act::HardSigmoid,
+        }),
+        vec![sl],
+    );
     let pw = g.add_weight("pw.w", vec![6, 6, 1, 1], vals(36, 0.1));
     let p = g.push("pw", conv(6, 6, 1, 1, 1, pw, None, Act::None), vec![se, sl]);
     let sum = g.push("add", Op::Add { act: Act::Relu }, vec![p, se]);
     let gap = g.push("pool", Op::GlobalAvgPool, vec![sum]);
     let f = g.push("flatten", Op::Flatten, vec![gap]);
     let lw = g.add_weight("fc.w", vec![3, 6], vals(18, 0.1));
-    let out = g.push("fc", Op::Linear(Linear { cin: 6, cout: 3, weight: lw, bias: None, act: Act::None }), vec![f]);
+    let out = g.push(
+        "fc",
+        Op::Linear(Linear {
+            cin: 6,
+            cout: 3,
+            weight: lw,
+            bias: None,
+            act: Act::None,
+        }),
+        vec![f],
+    );
     g.outputs = vec![out];
     g
 }
@@ -216,13 +311,22 @@ fn tiny_pack_runs_and_is_the_fuzz_seed() {
         std::fs::create_dir_all(seed.parent().expect("dir")).expect("mkdir");
         std::fs::write(&seed, &bytes).expect("write seed");
     }
-    assert_eq!(std::fs::read(&seed).ok(), Some(bytes), "fuzz seed is stale: rerun with GHOSTRT_BLESS=1");
+    assert_eq!(
+        std::fs::read(&seed).ok(),
+        Some(bytes),
+        "fuzz seed is stale: rerun with GHOSTRT_BLESS=1"
+    );
 }
 
 #[test]
 fn shipped_default_pack_is_current() {
     // weights/repghostnet_050.grt is `cargo xtask pack-weights` of the fixture state_dict.
     let g = passes::optimize(models::build(&rg050(), None).expect("build")).expect("passes");
-    let shipped = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("weights/repghostnet_050.grt")).expect("shipped pack");
-    assert!(pack::encode(&g).expect("encode") == shipped, "weights/repghostnet_050.grt is stale: repack it");
+    let shipped =
+        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("weights/repghostnet_050.grt"))
+            .expect("shipped pack");
+    assert!(
+        pack::encode(&g).expect("encode") == shipped,
+        "weights/repghostnet_050.grt is stale: repack it"
+    );
 }

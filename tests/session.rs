@@ -36,15 +36,23 @@ fn allocs() -> usize {
 }
 
 fn model(name: &str) -> Model {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name);
-    let file = ["state_dict.pth", "state_dict.safetensors"].iter().map(|f| dir.join(f)).find(|p| p.exists()).expect("fixture");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name);
+    let file = ["state_dict.pth", "state_dict.safetensors"]
+        .iter()
+        .map(|f| dir.join(f))
+        .find(|p| p.exists())
+        .expect("fixture");
     let sd = import::load_state_dict(&file).expect("load");
     let g = passes::optimize(models::build(&sd, None).expect("build")).expect("passes");
     Model::from_bytes(&ghostrt::pack::encode(&g).expect("encode"), name).expect("pack")
 }
 
 fn input(n: usize) -> Vec<f32> {
-    (0..n).map(|i| ((i * 7919) % 1000) as f32 / 500.0 - 1.0).collect()
+    (0..n)
+        .map(|i| ((i * 7919) % 1000) as f32 / 500.0 - 1.0)
+        .collect()
 }
 
 #[test]
@@ -108,4 +116,40 @@ fn wrong_buffer_sizes_are_errors() {
     let empty: &[f32] = &[];
     assert!(s.run(&[empty], &mut [&mut y]).is_err());
     s.run(&[&x], &mut [&mut y]).expect("valid sizes run");
+}
+
+#[test]
+fn threaded_sessions_match_single_threaded() {
+    for name in ["repghostnet_050", "ghostnet_050"] {
+        let m = model(name);
+        let x = input(3 * 97 * 131);
+        let mut s1 = m.session(&[(97, 131)]).expect("session");
+        let mut y1 = vec![0.0; s1.output_len(0)];
+        s1.run(&[&x], &mut [&mut y1]).expect("run");
+        for threads in [2, 3] {
+            let mut s = m
+                .session_with_threads(&[(97, 131)], threads)
+                .expect("session");
+            let mut y = vec![0.0; s.output_len(0)];
+            for _ in 0..3 {
+                s.run(&[&x], &mut [&mut y]).expect("run");
+                let scale = y1.iter().fold(0f32, |a, v| a.max(v.abs()));
+                let err = y
+                    .iter()
+                    .zip(&y1)
+                    .fold(0f32, |a, (p, q)| a.max((p - q).abs()));
+                assert!(
+                    err <= 1e-6 * scale,
+                    "{name} with {threads} threads differs by {err}"
+                );
+            }
+        }
+    }
+    assert!(m_threads_rejected());
+}
+
+fn m_threads_rejected() -> bool {
+    model("ghostnet_050")
+        .session_with_threads(&[(32, 32)], 0)
+        .is_err()
 }

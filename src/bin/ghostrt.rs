@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 const USAGE: &str = "usage:
-  ghostrt run MODEL.grt --input x.npy --output y.npy     float32 NCHW .npy in and out
+  ghostrt run MODEL.grt --input x.npy --output y.npy [--threads N]   float32 NCHW .npy in and out
   ghostrt plan MODEL.grt [--input-shape 1x3xHxW] [--copy-concat] [--kernels scalar|avx2|avx512|neon]
   ghostrt bench MODEL.grt [--runs N] [--threads N] [--input-shape 1x3xHxW] [--copy-concat] [--kernels NAME]";
 
@@ -24,26 +24,57 @@ struct Args {
 
 fn parse(args: &[String]) -> Result<Args, Error> {
     let usage = |m: String| Error::Usage(format!("{m}\n{USAGE}"));
-    let mut a = Args { model: PathBuf::new(), input: None, output: None, shape: None, runs: 50, threads: 1, copy_concat: false, kernels: None };
+    let mut a = Args {
+        model: PathBuf::new(),
+        input: None,
+        output: None,
+        shape: None,
+        runs: 50,
+        threads: 1,
+        copy_concat: false,
+        kernels: None,
+    };
     let mut model = None;
     let mut it = args.iter();
     while let Some(flag) = it.next() {
-        let mut value = || it.next().cloned().ok_or_else(|| usage(format!("{flag} needs a value")));
+        let mut value = || {
+            it.next()
+                .cloned()
+                .ok_or_else(|| usage(format!("{flag} needs a value")))
+        };
         match flag.as_str() {
             "--input" => a.input = Some(value()?.into()),
             "--output" => a.output = Some(value()?.into()),
             "--input-shape" => {
                 let v = value()?;
                 let dims: Result<Vec<usize>, _> = v.split('x').map(str::parse).collect();
-                a.shape = Some(dims.ok().filter(|d| d.len() == 4).ok_or_else(|| usage(format!("--input-shape {v}: expected NxCxHxW")))?);
+                a.shape = Some(
+                    dims.ok()
+                        .filter(|d| d.len() == 4)
+                        .ok_or_else(|| usage(format!("--input-shape {v}: expected NxCxHxW")))?,
+                );
             }
-            "--runs" => a.runs = value()?.parse().map_err(|_| usage("--runs: expected a number".into()))?,
-            "--threads" => a.threads = value()?.parse().map_err(|_| usage("--threads: expected a number".into()))?,
+            "--runs" => {
+                a.runs = value()?
+                    .parse()
+                    .map_err(|_| usage("--runs: expected a number".into()))?
+            }
+            "--threads" => {
+                a.threads = value()?
+                    .parse()
+                    .map_err(|_| usage("--threads: expected a number".into()))?
+            }
             "--copy-concat" => a.copy_concat = true,
             "--kernels" => {
                 let v = value()?;
-                let names: Vec<&str> = ghostrt::kernels::all().iter().filter(|k| k.isa.available()).map(|k| k.name).collect();
-                a.kernels = Some(ghostrt::kernels::by_name(&v).ok_or_else(|| usage(format!("--kernels {v}: this CPU runs {}", names.join(", "))))?);
+                let names: Vec<&str> = ghostrt::kernels::all()
+                    .iter()
+                    .filter(|k| k.isa.available())
+                    .map(|k| k.name)
+                    .collect();
+                a.kernels = Some(ghostrt::kernels::by_name(&v).ok_or_else(|| {
+                    usage(format!("--kernels {v}: this CPU runs {}", names.join(", ")))
+                })?);
             }
             s if s.starts_with('-') => return Err(usage(format!("unknown flag {s}"))),
             s if model.is_none() => model = Some(PathBuf::from(s)),
@@ -58,17 +89,32 @@ fn parse(args: &[String]) -> Result<Args, Error> {
 fn input_dims(m: &Model, shape: &[usize], what: &str) -> Result<(usize, usize, usize), Error> {
     let inputs = &m.graph.inputs;
     if inputs.len() != 1 {
-        return Err(Error::Usage(format!("this command handles single-input models; the model has {}", inputs.len())));
+        return Err(Error::Usage(format!(
+            "this command handles single-input models; the model has {}",
+            inputs.len()
+        )));
     }
     let c = inputs[0].channels;
     if shape.len() != 4 || shape[1] != c || shape[0] == 0 {
-        return Err(Error::Shape { what: format!("{what} (model input NxCxHxW with C = {c})"), expected: vec![1, c, shape.get(2).copied().unwrap_or(224), shape.get(3).copied().unwrap_or(224)], found: shape.to_vec() });
+        return Err(Error::Shape {
+            what: format!("{what} (model input NxCxHxW with C = {c})"),
+            expected: vec![
+                1,
+                c,
+                shape.get(2).copied().unwrap_or(224),
+                shape.get(3).copied().unwrap_or(224),
+            ],
+            found: shape.to_vec(),
+        });
     }
     Ok((shape[0], shape[2], shape[3]))
 }
 
 fn opts(a: &Args) -> PlanOptions {
-    PlanOptions { eliminate_concat: !a.copy_concat, kernels: a.kernels }
+    PlanOptions {
+        eliminate_concat: !a.copy_concat,
+        kernels: a.kernels,
+    }
 }
 
 fn default_shape(m: &Model) -> Vec<usize> {
@@ -78,20 +124,34 @@ fn default_shape(m: &Model) -> Vec<usize> {
 
 fn run(a: &Args) -> Result<(), Error> {
     let m = Model::open(&a.model)?;
-    let in_path = a.input.as_ref().ok_or_else(|| Error::Usage("run: missing --input x.npy".into()))?;
-    let out_path = a.output.as_ref().ok_or_else(|| Error::Usage("run: missing --output y.npy".into()))?;
+    let in_path = a
+        .input
+        .as_ref()
+        .ok_or_else(|| Error::Usage("run: missing --input x.npy".into()))?;
+    let out_path = a
+        .output
+        .as_ref()
+        .ok_or_else(|| Error::Usage("run: missing --output y.npy".into()))?;
     let x = npy::read_npy(in_path)?;
     let (n, h, w) = input_dims(&m, &x.shape, &in_path.display().to_string())?;
-    let mut s = Session::new(m.plan(&[(h, w)], opts(a))?)?;
+    let mut s = Session::with_threads(m.plan(&[(h, w)], opts(a))?, a.threads)?;
     let per = s.output_len(0);
     let mut y = vec![0.0; n * per];
     s.run(&[&x.data], &mut [&mut y])?;
     let (out_view, flat) = s.plan().outputs[0];
-    let shape = if flat { vec![n, per] } else { vec![n, out_view.shape.c, out_view.shape.h, out_view.shape.w] };
+    let shape = if flat {
+        vec![n, per]
+    } else {
+        vec![n, out_view.shape.c, out_view.shape.h, out_view.shape.w]
+    };
     for (i, row) in y.chunks(per).enumerate() {
         let mut idx: Vec<usize> = (0..row.len()).collect();
         idx.sort_by(|&p, &q| row[q].total_cmp(&row[p]));
-        let top: Vec<String> = idx.iter().take(5).map(|&k| format!("{k}:{:.4}", row[k])).collect();
+        let top: Vec<String> = idx
+            .iter()
+            .take(5)
+            .map(|&k| format!("{k}:{:.4}", row[k]))
+            .collect();
         println!("image {i}: top-5 {}", top.join(" "));
     }
     npy::write_npy(out_path, &Tensor::new(shape, y))?;
@@ -104,22 +164,32 @@ fn plan(a: &Args) -> Result<(), Error> {
     let shape = a.shape.clone().unwrap_or_else(|| default_shape(&m));
     let (_, h, w) = input_dims(&m, &shape, "--input-shape")?;
     let meta = &m.graph.meta;
-    println!("{}: {} width {} classes {}, input {}", a.model.display(), meta.arch, meta.width, meta.num_classes, shape.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("x"));
+    println!(
+        "{}: {} width {} classes {}, input {}",
+        a.model.display(),
+        meta.arch,
+        meta.width,
+        meta.num_classes,
+        shape
+            .iter()
+            .map(|d| d.to_string())
+            .collect::<Vec<_>>()
+            .join("x")
+    );
     print!("{}", m.plan(&[(h, w)], opts(a))?);
     Ok(())
 }
 
 fn bench(a: &Args) -> Result<(), Error> {
-    if a.threads != 1 {
-        return Err(Error::Usage("bench: only --threads 1 is supported by the scalar executor so far".into()));
-    }
     let m = Model::open(&a.model)?;
     let shape = a.shape.clone().unwrap_or_else(|| default_shape(&m));
     let (n, h, w) = input_dims(&m, &shape, "--input-shape")?;
     let plan: Plan = m.plan(&[(h, w)], opts(a))?;
     let macs = plan.total_macs() * n as u64;
-    let mut s = Session::new(plan)?;
-    let x: Vec<f32> = (0..n * s.input_len(0)).map(|i| ((i * 7919) % 1000) as f32 / 500.0 - 1.0).collect();
+    let mut s = Session::with_threads(plan, a.threads)?;
+    let x: Vec<f32> = (0..n * s.input_len(0))
+        .map(|i| ((i * 7919) % 1000) as f32 / 500.0 - 1.0)
+        .collect();
     let mut y = vec![0.0; n * s.output_len(0)];
     s.run(&[&x], &mut [&mut y])?;
     let mut times = Vec::with_capacity(a.runs.max(1));
@@ -131,9 +201,10 @@ fn bench(a: &Args) -> Result<(), Error> {
     times.sort_by(f64::total_cmp);
     let median = times[times.len() / 2];
     println!(
-        "{}: {} runs, input {}: median {median:.3} ms, min {:.3} ms, {:.1} MMAC, {:.2} GMAC/s (median), kernels {}, arena {} KiB",
+        "{}: {} runs, {} thread(s), input {}: median {median:.3} ms, min {:.3} ms, {:.1} MMAC, {:.2} GMAC/s (median), kernels {}, arena {} KiB",
         a.model.display(),
         times.len(),
+        a.threads,
         shape.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("x"),
         times[0],
         macs as f64 / 1e6,

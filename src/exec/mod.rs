@@ -2,9 +2,12 @@
 //! `Session`s, each owning a plan for one input size and the arena it runs in. `run` only
 //! walks the step list; it performs no heap allocation and no shape logic.
 
+mod pool;
+
 use crate::error::{Error, Result};
 use crate::graph::{Act, Graph};
 use crate::plan::{Kernel, Plan, PlanOptions, Step};
+use pool::Pool;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -15,10 +18,14 @@ pub struct Model {
 
 impl Model {
     pub fn open(path: &Path) -> Result<Model> {
-        Ok(Model { graph: Arc::new(crate::pack::open(path)?) })
+        Ok(Model {
+            graph: Arc::new(crate::pack::open(path)?),
+        })
     }
     pub fn from_bytes(bytes: &[u8], name: &str) -> Result<Model> {
-        Ok(Model { graph: Arc::new(crate::pack::from_bytes(bytes, name)?) })
+        Ok(Model {
+            graph: Arc::new(crate::pack::from_bytes(bytes, name)?),
+        })
     }
     pub fn from_graph(g: Graph) -> Model {
         Model { graph: Arc::new(g) }
@@ -26,24 +33,62 @@ impl Model {
     pub fn plan(&self, input_hw: &[(usize, usize)], opts: PlanOptions) -> Result<Plan> {
         Plan::build(self.graph.clone(), input_hw, opts)
     }
-    /// Start a session for a batch of images of one size per input.
+    /// Start a single-threaded session for images of one size per input.
     pub fn session(&self, input_hw: &[(usize, usize)]) -> Result<Session> {
         Session::new(self.plan(input_hw, PlanOptions::default())?)
+    }
+
+    /// Start a session that splits each step over `threads` threads.
+    pub fn session_with_threads(
+        &self,
+        input_hw: &[(usize, usize)],
+        threads: usize,
+    ) -> Result<Session> {
+        Session::with_threads(self.plan(input_hw, PlanOptions::default())?, threads)
     }
 }
 
 pub struct Session {
     plan: Plan,
     arena: Vec<f32>,
+    pool: Pool,
 }
 
+/// Steps below this many MACs run on one thread: splitting costs more than it saves.
+const MIN_SPLIT_MACS: u64 = 1 << 16;
+
+/// Arena base pointer shared with pool workers; each writes a disjoint part of a step.
+#[derive(Clone, Copy)]
+struct Base(*mut f32);
+// SAFETY: workers write disjoint output ranges of one step and only read its inputs.
+unsafe impl Sync for Base {}
+
 impl Session {
+    /// A single-threaded session (the default for embedded use).
     pub fn new(plan: Plan) -> Result<Session> {
+        Self::with_threads(plan, 1)
+    }
+
+    /// A session whose steps are split over `threads` threads (output channels, or output
+    /// elements for elementwise steps). The threads live as long as the session.
+    pub fn with_threads(plan: Plan, threads: usize) -> Result<Session> {
+        if threads == 0 || threads > 256 {
+            return Err(Error::Usage(format!(
+                "thread count {threads}: expected 1 to 256"
+            )));
+        }
+        let pool = Pool::new(threads)
+            .map_err(|e| Error::Usage(format!("cannot start {threads} threads: {e}")))?;
         let mut arena = Vec::new();
         let n = plan.arena_floats;
-        arena.try_reserve_exact(n).map_err(|_| Error::plan("arena", format!("cannot allocate the {}-byte arena", n.saturating_mul(4))))?;
+        arena.try_reserve_exact(n).map_err(|_| {
+            Error::plan(
+                "arena",
+                format!("cannot allocate the {}-byte arena", n.saturating_mul(4)),
+            )
+        })?;
         arena.resize(n, 0.0f32);
-        Ok(Session { plan, arena })
+        Ok(Session { plan, arena, pool })
     }
 
     pub fn plan(&self) -> &Plan {
@@ -86,7 +131,11 @@ impl Session {
         for (i, y) in outputs.iter().enumerate() {
             let per = self.output_len(i);
             if y.len() != n * per {
-                return Err(Error::Usage(format!("output {i}: buffer of {} floats, need {} ({n} x {per})", y.len(), n * per)));
+                return Err(Error::Usage(format!(
+                    "output {i}: buffer of {} floats, need {} ({n} x {per})",
+                    y.len(),
+                    n * per
+                )));
             }
         }
         for b in 0..n {
@@ -95,11 +144,18 @@ impl Session {
                 let per = v.shape.numel();
                 self.arena[v.offset..v.offset + per].copy_from_slice(&x[b * per..(b + 1) * per]);
             }
-            let base = self.arena.as_mut_ptr();
+            let base = Base(self.arena.as_mut_ptr());
+            let parts = self.pool.threads();
             for step in &self.plan.steps {
                 // SAFETY: the planner sized the arena to hold every view of every step and
-                // checked each kernel's parameters against shapes and weight sizes.
-                unsafe { exec_step(step, base) };
+                // checked each kernel's parameters against shapes and weight sizes; parts
+                // of a split step write disjoint ranges.
+                if parts > 1 && step.macs >= MIN_SPLIT_MACS {
+                    self.pool
+                        .run(&|i| unsafe { exec_part(step, base, i, parts) });
+                } else {
+                    unsafe { exec_part(step, base, 0, 1) };
+                }
             }
             for (i, y) in outputs.iter_mut().enumerate() {
                 let v = self.plan.outputs[i].0;
@@ -111,31 +167,152 @@ impl Session {
     }
 }
 
+/// `[start, end)` of part `i` of `n` over `total` items, boundaries on multiples of `align`.
+fn range(total: usize, i: usize, n: usize, align: usize) -> (usize, usize) {
+    let units = total.div_ceil(align);
+    let at = |k: usize| (units * k / n * align).min(total);
+    (at(i), at(i + 1))
+}
+
+/// Run part `part` of `parts` of a step: convs split over output channels (1x1 convs on
+/// whole weight tiles), elementwise steps over elements; SE runs whole on part 0.
+///
 /// # Safety
 /// `base` must point to an arena of at least `plan.arena_floats` floats for the plan that
 /// produced `step`.
-unsafe fn exec_step(step: &Step, base: *mut f32) {
+unsafe fn exec_part(step: &Step, base: Base, part: usize, parts: usize) {
+    let base = base.0;
     let x = &step.inputs[0];
     let inp = base.add(x.offset) as *const f32;
     let out = base.add(step.output.offset);
-    let res = step.inputs.get(1).map_or(std::ptr::null(), |r| base.add(r.offset) as *const f32);
+    let res = step
+        .inputs
+        .get(1)
+        .map_or(std::ptr::null(), |r| base.add(r.offset) as *const f32);
     let [w, b, w2, b2] = step.weights.map(|p| p.0);
     let (xs, os) = (x.shape, step.output.shape);
     let act = step.act;
+    let (ohw, ihw) = (os.hw(), xs.hw());
+    let off = |p: *const f32, n: usize| if p.is_null() { p } else { p.add(n) };
     match step.kernel {
-        Kernel::Conv { f, k, stride, pad } => f(inp, xs.c, xs.h, xs.w, w, b, res, out, os.c, os.h, os.w, k, stride, pad, act),
-        Kernel::Conv1x1 { f } => f(inp, xs.c, xs.hw(), w, b, res, out, os.c, act),
-        Kernel::DwConv { f, k, stride, pad } => f(inp, xs.c, xs.h, xs.w, w, b, res, out, os.h, os.w, k, stride, pad, act),
-        Kernel::Fc { f } => f(inp, xs.c, w, b, out, os.c, act),
-        Kernel::GlobalAvgPool { f } => f(inp, xs.c, xs.hw(), out),
-        Kernel::Se { f, rd, gate, scratch } => f(inp, xs.c, xs.hw(), w, b, rd, w2, b2, gate, base.add(scratch), out),
-        Kernel::Add { f } => f(inp, res, out, os.numel(), act),
-        Kernel::Act => {
-            for i in 0..os.numel() {
-                *out.add(i) = apply_act(*inp.add(i), step.act);
+        Kernel::Conv { f, k, stride, pad } => {
+            let (c0, c1) = range(os.c, part, parts, 1);
+            if c1 > c0 {
+                let wo = c0 * xs.c * k * k;
+                f(
+                    inp,
+                    xs.c,
+                    xs.h,
+                    xs.w,
+                    w.add(wo),
+                    off(b, c0),
+                    off(res, c0 * ohw),
+                    out.add(c0 * ohw),
+                    c1 - c0,
+                    os.h,
+                    os.w,
+                    k,
+                    stride,
+                    pad,
+                    act,
+                )
             }
         }
-        Kernel::Copy => std::ptr::copy(inp, out, xs.numel()),
+        Kernel::Conv1x1 { f, mr } => {
+            let (c0, c1) = range(os.c, part, parts, mr);
+            if c1 > c0 {
+                f(
+                    inp,
+                    xs.c,
+                    ihw,
+                    w.add(c0 * xs.c),
+                    off(b, c0),
+                    off(res, c0 * ohw),
+                    out.add(c0 * ohw),
+                    c1 - c0,
+                    act,
+                )
+            }
+        }
+        Kernel::DwConv { f, k, stride, pad } => {
+            let (c0, c1) = range(os.c, part, parts, 1);
+            if c1 > c0 {
+                f(
+                    inp.add(c0 * ihw),
+                    c1 - c0,
+                    xs.h,
+                    xs.w,
+                    w.add(c0 * k * k),
+                    off(b, c0),
+                    off(res, c0 * ohw),
+                    out.add(c0 * ohw),
+                    os.h,
+                    os.w,
+                    k,
+                    stride,
+                    pad,
+                    act,
+                )
+            }
+        }
+        Kernel::Fc { f } => {
+            let (o0, o1) = range(os.c, part, parts, 1);
+            if o1 > o0 {
+                f(
+                    inp,
+                    xs.c,
+                    w.add(o0 * xs.c),
+                    off(b, o0),
+                    out.add(o0),
+                    o1 - o0,
+                    act,
+                )
+            }
+        }
+        Kernel::GlobalAvgPool { f } => {
+            let (c0, c1) = range(xs.c, part, parts, 1);
+            if c1 > c0 {
+                f(inp.add(c0 * ihw), c1 - c0, ihw, out.add(c0))
+            }
+        }
+        Kernel::Se {
+            f,
+            rd,
+            gate,
+            scratch,
+        } => {
+            if part == 0 {
+                f(
+                    inp,
+                    xs.c,
+                    ihw,
+                    w,
+                    b,
+                    rd,
+                    w2,
+                    b2,
+                    gate,
+                    base.add(scratch),
+                    out,
+                )
+            }
+        }
+        Kernel::Add { f } => {
+            let (i0, i1) = range(os.numel(), part, parts, 16);
+            if i1 > i0 {
+                f(inp.add(i0), res.add(i0), out.add(i0), i1 - i0, act)
+            }
+        }
+        Kernel::Act => {
+            let (i0, i1) = range(os.numel(), part, parts, 16);
+            for i in i0..i1 {
+                *out.add(i) = apply_act(*inp.add(i), act);
+            }
+        }
+        Kernel::Copy => {
+            let (i0, i1) = range(xs.numel(), part, parts, 16);
+            std::ptr::copy(inp.add(i0), out.add(i0), i1 - i0)
+        }
     }
 }
 

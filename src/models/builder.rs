@@ -2,7 +2,9 @@
 //! remembering which keys were used so leftovers can be reported.
 
 use crate::error::{Error, Result};
-use crate::graph::{Act, BatchNorm, Conv, Graph, Linear, ModelMeta, Op, SqueezeExcite, ValueId, WeightId};
+use crate::graph::{
+    Act, BatchNorm, Conv, Graph, Linear, ModelMeta, Op, SqueezeExcite, ValueId, WeightId,
+};
 use crate::import::StateDict;
 use std::collections::BTreeSet;
 
@@ -62,7 +64,10 @@ impl<'a> Builder<'a> {
             .get(key)
             .ok_or_else(|| Error::model(format!("missing tensor `{key}`")))?;
         let ok = t.shape.len() == expected.len()
-            && t.shape.iter().zip(expected).all(|(&d, e)| e.is_none_or(|e| e == d));
+            && t.shape
+                .iter()
+                .zip(expected)
+                .all(|(&d, e)| e.is_none_or(|e| e == d));
         if !ok {
             return Err(Error::Shape {
                 what: format!("tensor `{key}`"),
@@ -76,7 +81,14 @@ impl<'a> Builder<'a> {
 
     /// `nn.Conv2d` at `prefix` reading `x`; kernel size and output channels come from the
     /// weight, padding is `k / 2` (every conv in these networks is "same"-padded).
-    pub fn conv(&mut self, prefix: &str, x: ValueId, stride: usize, depthwise: bool, bias: bool) -> Result<ValueId> {
+    pub fn conv(
+        &mut self,
+        prefix: &str,
+        x: ValueId,
+        stride: usize,
+        depthwise: bool,
+        bias: bool,
+    ) -> Result<ValueId> {
         let cin = self.channels(x);
         let key = format!("{prefix}.weight");
         let shape = self.shape(&key)?;
@@ -86,7 +98,11 @@ impl<'a> Builder<'a> {
             )));
         }
         let k = shape[2];
-        let (cout, per_group, groups) = if depthwise { (cin, 1, cin) } else { (shape[0], cin, 1) };
+        let (cout, per_group, groups) = if depthwise {
+            (cin, 1, cin)
+        } else {
+            (shape[0], cin, 1)
+        };
         let weight = self.weight(&key, &[Some(cout), Some(per_group), Some(k), Some(k)])?;
         let bias = if bias {
             Some(self.weight(&format!("{prefix}.bias"), &[Some(cout)])?)
@@ -111,7 +127,12 @@ impl<'a> Builder<'a> {
     pub fn bn(&mut self, prefix: &str, x: ValueId) -> Result<ValueId> {
         let c = self.channels(x);
         let mut w = |s: &str| self.weight(&format!("{prefix}.{s}"), &[Some(c)]);
-        let (gamma, beta, mean, var) = (w("weight")?, w("bias")?, w("running_mean")?, w("running_var")?);
+        let (gamma, beta, mean, var) = (
+            w("weight")?,
+            w("bias")?,
+            w("running_mean")?,
+            w("running_var")?,
+        );
         let op = Op::BatchNorm(BatchNorm {
             c,
             gamma,
@@ -133,7 +154,9 @@ impl<'a> Builder<'a> {
     pub fn add(&mut self, name: &str, a: ValueId, b: ValueId) -> Result<ValueId> {
         let (ca, cb) = (self.channels(a), self.channels(b));
         if ca != cb {
-            return Err(Error::model(format!("{name}: adding {ca} channels to {cb} channels")));
+            return Err(Error::model(format!(
+                "{name}: adding {ca} channels to {cb} channels"
+            )));
         }
         let v = self.g.push(name, Op::Add { act: Act::None }, vec![a, b]);
         Ok(self.track(v, ca))
@@ -148,7 +171,9 @@ impl<'a> Builder<'a> {
     pub fn slice(&mut self, name: &str, x: ValueId, end: usize) -> Result<ValueId> {
         let c = self.channels(x);
         if end > c {
-            return Err(Error::model(format!("{name}: slicing {end} channels out of {c}")));
+            return Err(Error::model(format!(
+                "{name}: slicing {end} channels out of {c}"
+            )));
         }
         let v = self.g.push(name, Op::Slice { start: 0, end }, vec![x]);
         Ok(self.track(v, end))
@@ -157,10 +182,19 @@ impl<'a> Builder<'a> {
     /// timm `SqueezeExcite` (conv_reduce + ReLU + conv_expand + gate) as one op.
     pub fn se(&mut self, prefix: &str, x: ValueId, gate: Act) -> Result<ValueId> {
         let c = self.channels(x);
-        let rd = *self.shape(&format!("{prefix}.conv_reduce.weight"))?.first().unwrap_or(&0);
-        let w1 = self.weight(&format!("{prefix}.conv_reduce.weight"), &[Some(rd), Some(c), Some(1), Some(1)])?;
+        let rd = *self
+            .shape(&format!("{prefix}.conv_reduce.weight"))?
+            .first()
+            .unwrap_or(&0);
+        let w1 = self.weight(
+            &format!("{prefix}.conv_reduce.weight"),
+            &[Some(rd), Some(c), Some(1), Some(1)],
+        )?;
         let b1 = self.weight(&format!("{prefix}.conv_reduce.bias"), &[Some(rd)])?;
-        let w2 = self.weight(&format!("{prefix}.conv_expand.weight"), &[Some(c), Some(rd), Some(1), Some(1)])?;
+        let w2 = self.weight(
+            &format!("{prefix}.conv_expand.weight"),
+            &[Some(c), Some(rd), Some(1), Some(1)],
+        )?;
         let b2 = self.weight(&format!("{prefix}.conv_expand.bias"), &[Some(c)])?;
         let op = Op::SqueezeExcite(SqueezeExcite {
             c,
@@ -189,7 +223,10 @@ impl<'a> Builder<'a> {
 
     pub fn linear(&mut self, prefix: &str, x: ValueId) -> Result<ValueId> {
         let cin = self.channels(x);
-        let cout = *self.shape(&format!("{prefix}.weight"))?.first().unwrap_or(&0);
+        let cout = *self
+            .shape(&format!("{prefix}.weight"))?
+            .first()
+            .unwrap_or(&0);
         let weight = self.weight(&format!("{prefix}.weight"), &[Some(cout), Some(cin)])?;
         let bias = Some(self.weight(&format!("{prefix}.bias"), &[Some(cout)])?);
         let op = Op::Linear(Linear {
@@ -206,7 +243,12 @@ impl<'a> Builder<'a> {
     /// Finish: every float tensor of the state_dict must have been used, otherwise the
     /// architecture was misdetected or the checkpoint belongs to another model.
     pub fn finish(self, outputs: Vec<ValueId>) -> Result<Graph> {
-        let unused: Vec<&String> = self.sd.tensors.keys().filter(|k| !self.used.contains(*k)).collect();
+        let unused: Vec<&String> = self
+            .sd
+            .tensors
+            .keys()
+            .filter(|k| !self.used.contains(*k))
+            .collect();
         if !unused.is_empty() {
             let shown: Vec<&str> = unused.iter().take(5).map(|s| s.as_str()).collect();
             return Err(Error::model(format!(

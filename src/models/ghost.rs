@@ -42,19 +42,37 @@ impl Arch {
 /// Which architecture a state_dict holds: RepGhost keeps the full width in the primary conv
 /// (`fusion_bn` or a deploy-form biased `cheap_operation`), GhostNet halves it.
 pub fn detect(sd: &StateDict) -> Result<Arch> {
-    if !sd.tensors.contains_key("conv_stem.weight") || !sd.tensors.contains_key("blocks.0.0.ghost1.primary_conv.0.weight") {
+    if !sd.tensors.contains_key("conv_stem.weight")
+        || !sd
+            .tensors
+            .contains_key("blocks.0.0.ghost1.primary_conv.0.weight")
+    {
         return Err(Error::model(
             "not a GhostNet/RepGhostNet state_dict: missing `conv_stem.weight` or `blocks.0.0.ghost1.primary_conv.0.weight`",
         ));
     }
-    if sd.tensors.keys().any(|k| k.contains(".fusion_bn.") || k.ends_with("cheap_operation.bias")) {
+    if sd
+        .tensors
+        .keys()
+        .any(|k| k.contains(".fusion_bn.") || k.ends_with("cheap_operation.bias"))
+    {
         return Ok(Arch::RepGhostNet);
     }
     // Without a fusion branch (RepGhost built with reparam=False) decide by width: the
     // primary conv of a ghost module makes all `oup` channels in RepGhost, half in GhostNet.
-    let primary = sd.get("blocks.0.0.ghost1.primary_conv.0.weight").map(|t| t.shape[0]).unwrap_or(0);
-    let next_in = sd.get("blocks.0.0.ghost2.primary_conv.0.weight").map(|t| t.shape[1]).unwrap_or(0);
-    Ok(if primary == next_in { Arch::RepGhostNet } else { Arch::GhostNet })
+    let primary = sd
+        .get("blocks.0.0.ghost1.primary_conv.0.weight")
+        .map(|t| t.shape[0])
+        .unwrap_or(0);
+    let next_in = sd
+        .get("blocks.0.0.ghost2.primary_conv.0.weight")
+        .map(|t| t.shape[1])
+        .unwrap_or(0);
+    Ok(if primary == next_in {
+        Arch::RepGhostNet
+    } else {
+        Arch::GhostNet
+    })
 }
 
 /// Width multiplier, from the final `ConvBnAct` which both families size as
@@ -77,7 +95,10 @@ pub fn build(sd: &StateDict, arch: Arch) -> Result<Graph> {
         num_classes,
         default_hw: (224, 224),
     };
-    let in_chans = sd.get("conv_stem.weight").map(|t| t.shape.get(1).copied().unwrap_or(0)).unwrap_or(0);
+    let in_chans = sd
+        .get("conv_stem.weight")
+        .map(|t| t.shape.get(1).copied().unwrap_or(0))
+        .unwrap_or(0);
     let mut b = Builder::new(sd, meta);
     let x = b.input("input", in_chans);
     let x = b.conv("conv_stem", x, 2, false, false)?;
@@ -85,7 +106,9 @@ pub fn build(sd: &StateDict, arch: Arch) -> Result<Graph> {
     let mut x = b.act("act1", x, Act::Relu);
 
     let mut stage = 0;
-    while b.has(&format!("blocks.{stage}.0.conv.weight")) || b.has(&format!("blocks.{stage}.0.ghost1.primary_conv.0.weight")) {
+    while b.has(&format!("blocks.{stage}.0.conv.weight"))
+        || b.has(&format!("blocks.{stage}.0.ghost1.primary_conv.0.weight"))
+    {
         let mut i = 0;
         loop {
             let p = format!("blocks.{stage}.{i}");
@@ -118,7 +141,8 @@ pub fn build(sd: &StateDict, arch: Arch) -> Result<Graph> {
 /// Output channels a ghost module must produce: what its reader consumes.
 fn ghost_out_channels(b: &Builder, p: &str, which: &str, block_in: usize) -> Result<usize> {
     let first = |keys: &[(String, usize)]| -> Option<usize> {
-        keys.iter().find_map(|(k, dim)| b.shape(k).ok().and_then(|s| s.get(*dim).copied()))
+        keys.iter()
+            .find_map(|(k, dim)| b.shape(k).ok().and_then(|s| s.get(*dim).copied()))
     };
     let found = if which == "ghost1" {
         first(&[
@@ -136,7 +160,11 @@ fn ghost_out_channels(b: &Builder, p: &str, which: &str, block_in: usize) -> Res
 
 fn bottleneck(b: &mut Builder, p: &str, x: ValueId, arch: Arch) -> Result<ValueId> {
     let block_in = b.channels(x);
-    let stride = if b.has(&format!("{p}.conv_dw.weight")) { 2 } else { 1 };
+    let stride = if b.has(&format!("{p}.conv_dw.weight")) {
+        2
+    } else {
+        1
+    };
     let mid = ghost_out_channels(b, p, "ghost1", block_in)?;
     let mut y = ghost_module(b, &format!("{p}.ghost1"), x, mid, true, arch)?;
     if stride > 1 {
@@ -164,15 +192,30 @@ fn bottleneck(b: &mut Builder, p: &str, x: ValueId, arch: Arch) -> Result<ValueI
     b.add(&format!("{p}.add"), y, shortcut)
 }
 
-fn ghost_module(b: &mut Builder, p: &str, x: ValueId, oup: usize, relu: bool, arch: Arch) -> Result<ValueId> {
+fn ghost_module(
+    b: &mut Builder,
+    p: &str,
+    x: ValueId,
+    oup: usize,
+    relu: bool,
+    arch: Arch,
+) -> Result<ValueId> {
     let x1 = b.conv(&format!("{p}.primary_conv.0"), x, 1, false, false)?;
     let x1 = b.bn(&format!("{p}.primary_conv.1"), x1)?;
-    let x1 = if relu { b.act(&format!("{p}.primary_conv.2"), x1, Act::Relu) } else { x1 };
+    let x1 = if relu {
+        b.act(&format!("{p}.primary_conv.2"), x1, Act::Relu)
+    } else {
+        x1
+    };
     match arch {
         Arch::GhostNet => {
             let x2 = b.conv(&format!("{p}.cheap_operation.0"), x1, 1, true, false)?;
             let x2 = b.bn(&format!("{p}.cheap_operation.1"), x2)?;
-            let x2 = if relu { b.act(&format!("{p}.cheap_operation.2"), x2, Act::Relu) } else { x2 };
+            let x2 = if relu {
+                b.act(&format!("{p}.cheap_operation.2"), x2, Act::Relu)
+            } else {
+                x2
+            };
             let cat = b.concat(&format!("{p}.cat"), vec![x1, x2]);
             if b.channels(cat) == oup {
                 Ok(cat)
@@ -198,7 +241,11 @@ fn ghost_module(b: &mut Builder, p: &str, x: ValueId, oup: usize, relu: bool, ar
                 let id = b.bn(&format!("{p}.fusion_bn.0"), x1)?;
                 x2 = b.add(&format!("{p}.fusion_add"), x2, id)?;
             }
-            Ok(if relu { b.act(&format!("{p}.relu"), x2, Act::Relu) } else { x2 })
+            Ok(if relu {
+                b.act(&format!("{p}.relu"), x2, Act::Relu)
+            } else {
+                x2
+            })
         }
     }
 }

@@ -5,7 +5,8 @@
 use super::{checksum, header, ALIGN, HEADER_SIZE};
 use crate::error::{Error, Result};
 use crate::graph::{
-    Act, Backing, BatchNorm, Conv, Graph, GraphInput, Linear, ModelMeta, Node, Op, SqueezeExcite, Weight, WeightData,
+    Act, Backing, BatchNorm, Conv, Graph, GraphInput, Linear, ModelMeta, Node, Op, SqueezeExcite,
+    Weight, WeightData,
 };
 use std::sync::Arc;
 
@@ -100,7 +101,12 @@ pub fn encode(g: &Graph) -> Result<Vec<u8>> {
     for w in &g.weights {
         let data = w.data();
         if data.len() != w.numel() {
-            return Err(Error::model(format!("weight `{}`: {} values for shape {:?}", w.name, data.len(), w.shape)));
+            return Err(Error::model(format!(
+                "weight `{}`: {} values for shape {:?}",
+                w.name,
+                data.len(),
+                w.shape
+            )));
         }
         for (i, v) in data.iter().enumerate() {
             out[off + 4 * i..off + 4 * i + 4].copy_from_slice(&v.to_le_bytes());
@@ -108,7 +114,12 @@ pub fn encode(g: &Graph) -> Result<Vec<u8>> {
         off += (w.numel() * 4).next_multiple_of(ALIGN);
     }
     let sum = checksum(&out[HEADER_SIZE..]);
-    let hdr = header(total, (HEADER_SIZE, graph_len), (data_offset, data_len), sum);
+    let hdr = header(
+        total,
+        (HEADER_SIZE, graph_len),
+        (data_offset, data_len),
+        sum,
+    );
     out[..HEADER_SIZE].copy_from_slice(&hdr);
     Ok(out)
 }
@@ -172,7 +183,10 @@ struct R<'a> {
 
 impl R<'_> {
     fn err(&self, msg: impl std::fmt::Display) -> Error {
-        Error::pack(self.file, format!("graph section, byte {}: {msg}", self.pos))
+        Error::pack(
+            self.file,
+            format!("graph section, byte {}: {msg}", self.pos),
+        )
     }
     fn take(&mut self, n: usize) -> Result<&[u8]> {
         let end = self.pos.checked_add(n).filter(|&e| e <= self.b.len());
@@ -191,7 +205,8 @@ impl R<'_> {
     fn u64(&mut self) -> Result<usize> {
         let mut a = [0u8; 8];
         a.copy_from_slice(self.take(8)?);
-        usize::try_from(u64::from_le_bytes(a)).map_err(|_| self.err("value does not fit this platform"))
+        usize::try_from(u64::from_le_bytes(a))
+            .map_err(|_| self.err("value does not fit this platform"))
     }
     fn f32(&mut self) -> Result<f32> {
         let s = self.take(4)?;
@@ -225,8 +240,18 @@ impl R<'_> {
     }
 }
 
-pub fn decode(bytes: &[u8], file: &str, backing: &Arc<Backing>, data_offset: usize, data_len: usize) -> Result<Graph> {
-    let mut r = R { b: bytes, pos: 0, file };
+pub fn decode(
+    bytes: &[u8],
+    file: &str,
+    backing: &Arc<Backing>,
+    data_offset: usize,
+    data_len: usize,
+) -> Result<Graph> {
+    let mut r = R {
+        b: bytes,
+        pos: 0,
+        file,
+    };
     let meta = ModelMeta {
         arch: r.str()?,
         width: r.f32()?,
@@ -240,7 +265,11 @@ pub fn decode(bytes: &[u8], file: &str, backing: &Arc<Backing>, data_offset: usi
         let name = r.str()?;
         let value = r.id(num_values, "value")?;
         let channels = r.u32()?;
-        g.inputs.push(GraphInput { name, value, channels });
+        g.inputs.push(GraphInput {
+            name,
+            value,
+            channels,
+        });
     }
     for _ in 0..r.count("output")? {
         g.outputs.push(r.id(num_values, "value")?);
@@ -260,7 +289,10 @@ pub fn decode(bytes: &[u8], file: &str, backing: &Arc<Backing>, data_offset: usi
         let numel = shape.iter().try_fold(1usize, |a, &d| a.checked_mul(d));
         let fits = offset % ALIGN == 0
             && numel == Some(len)
-            && len.checked_mul(4).and_then(|b| b.checked_add(offset)).is_some_and(|end| end <= data_len);
+            && len
+                .checked_mul(4)
+                .and_then(|b| b.checked_add(offset))
+                .is_some_and(|end| end <= data_len);
         if !fits {
             return Err(r.err(format!(
                 "tensor `{name}` (shape {shape:?}, {len} values at data offset {offset}) does not fit the {data_len}-byte data section"
@@ -285,7 +317,12 @@ pub fn decode(bytes: &[u8], file: &str, backing: &Arc<Backing>, data_offset: usi
             inputs.push(r.id(num_values, "value")?);
         }
         let output = r.id(num_values, "value")?;
-        g.nodes.push(Node { name, op, inputs, output });
+        g.nodes.push(Node {
+            name,
+            op,
+            inputs,
+            output,
+        });
     }
     if r.pos != bytes.len() {
         return Err(r.err(format!("{} trailing bytes", bytes.len() - r.pos)));
@@ -297,33 +334,80 @@ fn decode_op(r: &mut R, nw: usize) -> Result<Op> {
     let tag = r.u8()?;
     Ok(match tag {
         1 => {
-            let [cin, cout, k, stride, pad, groups] = [r.u32()?, r.u32()?, r.u32()?, r.u32()?, r.u32()?, r.u32()?];
+            let [cin, cout, k, stride, pad, groups] =
+                [r.u32()?, r.u32()?, r.u32()?, r.u32()?, r.u32()?, r.u32()?];
             let weight = r.id(nw, "weight")?;
             let bias = r.opt_id(nw, "weight")?;
             let act = act_from(r.u8()?, r)?;
-            Op::Conv(Conv { cin, cout, k, stride, pad, groups, weight, bias, act })
+            Op::Conv(Conv {
+                cin,
+                cout,
+                k,
+                stride,
+                pad,
+                groups,
+                weight,
+                bias,
+                act,
+            })
         }
         2 => {
             let c = r.u32()?;
-            let [gamma, beta, mean, var] = [r.id(nw, "weight")?, r.id(nw, "weight")?, r.id(nw, "weight")?, r.id(nw, "weight")?];
-            Op::BatchNorm(BatchNorm { c, gamma, beta, mean, var, eps: r.f32()? })
+            let [gamma, beta, mean, var] = [
+                r.id(nw, "weight")?,
+                r.id(nw, "weight")?,
+                r.id(nw, "weight")?,
+                r.id(nw, "weight")?,
+            ];
+            Op::BatchNorm(BatchNorm {
+                c,
+                gamma,
+                beta,
+                mean,
+                var,
+                eps: r.f32()?,
+            })
         }
         3 => Op::Act(act_from(r.u8()?, r)?),
-        4 => Op::Add { act: act_from(r.u8()?, r)? },
+        4 => Op::Add {
+            act: act_from(r.u8()?, r)?,
+        },
         5 => Op::Concat,
-        6 => Op::Slice { start: r.u32()?, end: r.u32()? },
+        6 => Op::Slice {
+            start: r.u32()?,
+            end: r.u32()?,
+        },
         7 => Op::GlobalAvgPool,
         8 => Op::Flatten,
         9 => {
             let [cin, cout] = [r.u32()?, r.u32()?];
             let weight = r.id(nw, "weight")?;
             let bias = r.opt_id(nw, "weight")?;
-            Op::Linear(Linear { cin, cout, weight, bias, act: act_from(r.u8()?, r)? })
+            Op::Linear(Linear {
+                cin,
+                cout,
+                weight,
+                bias,
+                act: act_from(r.u8()?, r)?,
+            })
         }
         10 => {
             let [c, rd] = [r.u32()?, r.u32()?];
-            let [w1, b1, w2, b2] = [r.id(nw, "weight")?, r.id(nw, "weight")?, r.id(nw, "weight")?, r.id(nw, "weight")?];
-            Op::SqueezeExcite(SqueezeExcite { c, rd, w1, b1, w2, b2, gate: act_from(r.u8()?, r)? })
+            let [w1, b1, w2, b2] = [
+                r.id(nw, "weight")?,
+                r.id(nw, "weight")?,
+                r.id(nw, "weight")?,
+                r.id(nw, "weight")?,
+            ];
+            Op::SqueezeExcite(SqueezeExcite {
+                c,
+                rd,
+                w1,
+                b1,
+                w2,
+                b2,
+                gate: act_from(r.u8()?, r)?,
+            })
         }
         t => return Err(r.err(format!("unknown op tag {t}"))),
     })

@@ -32,7 +32,10 @@ impl AlignedBytes {
                 *x = u64::from_ne_bytes(b);
             }
         }
-        AlignedBytes { words, len: bytes.len() }
+        AlignedBytes {
+            words,
+            len: bytes.len(),
+        }
     }
 
     pub fn as_slice(&self) -> &[u8] {
@@ -69,8 +72,14 @@ pub fn encode(g: &Graph) -> Result<Vec<u8>> {
 /// Write a pack atomically: a temp file beside `path`, synced, then renamed over it.
 pub fn write(path: &Path, g: &Graph) -> Result<()> {
     let bytes = encode(g)?;
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let file_name = path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let file_name = path
+        .file_name()
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let tmp = dir.join(format!(".{file_name}.tmp.{}", std::process::id()));
     let result = (|| {
         let mut f = std::fs::File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
@@ -96,12 +105,18 @@ pub fn open(path: &Path) -> Result<Graph> {
 
 /// Load a pack from a caller's bytes (copied once into aligned storage).
 pub fn from_bytes(bytes: &[u8], name: &str) -> Result<Graph> {
-    decode(Arc::new(Backing::Bytes(AlignedBytes::copy_from(bytes))), name)
+    decode(
+        Arc::new(Backing::Bytes(AlignedBytes::copy_from(bytes))),
+        name,
+    )
 }
 
 fn decode(backing: Arc<Backing>, file: &str) -> Result<Graph> {
     if !cfg!(target_endian = "little") {
-        return Err(Error::pack(file, "packs are little-endian; this host is big-endian"));
+        return Err(Error::pack(
+            file,
+            "packs are little-endian; this host is big-endian",
+        ));
     }
     let bytes = backing.bytes();
     let hdr = Header::parse(bytes, file)?;
@@ -120,12 +135,22 @@ struct Header {
 impl Header {
     fn parse(bytes: &[u8], file: &str) -> Result<Header> {
         if bytes.len() < HEADER_SIZE {
-            return Err(Error::pack(file, format!("truncated: {} bytes, shorter than the {HEADER_SIZE}-byte header", bytes.len())));
+            return Err(Error::pack(
+                file,
+                format!(
+                    "truncated: {} bytes, shorter than the {HEADER_SIZE}-byte header",
+                    bytes.len()
+                ),
+            ));
         }
         if bytes[..8] != MAGIC {
-            return Err(Error::pack(file, "not a ghostrt weight pack (bad magic; expected \"GHOSTRT\\0\")"));
+            return Err(Error::pack(
+                file,
+                "not a ghostrt weight pack (bad magic; expected \"GHOSTRT\\0\")",
+            ));
         }
-        let u32_at = |o: usize| u32::from_le_bytes([bytes[o], bytes[o + 1], bytes[o + 2], bytes[o + 3]]);
+        let u32_at =
+            |o: usize| u32::from_le_bytes([bytes[o], bytes[o + 1], bytes[o + 2], bytes[o + 3]]);
         let u64_at = |o: usize| {
             let mut b = [0u8; 8];
             b.copy_from_slice(&bytes[o..o + 8]);
@@ -137,13 +162,27 @@ impl Header {
         }
         let file_size = u64_at(16);
         if file_size != bytes.len() as u64 {
-            return Err(Error::pack(file, format!("truncated or padded: header says {file_size} bytes, file has {}", bytes.len())));
+            return Err(Error::pack(
+                file,
+                format!(
+                    "truncated or padded: header says {file_size} bytes, file has {}",
+                    bytes.len()
+                ),
+            ));
         }
         let fields = [u64_at(24), u64_at(32), u64_at(40), u64_at(48)];
         let [go, gl, doff, dl] = fields.map(|v| usize::try_from(v).unwrap_or(usize::MAX));
-        let in_file = |o: usize, l: usize| o >= HEADER_SIZE && o.checked_add(l).is_some_and(|e| e <= bytes.len());
+        let in_file = |o: usize, l: usize| {
+            o >= HEADER_SIZE && o.checked_add(l).is_some_and(|e| e <= bytes.len())
+        };
         if !in_file(go, gl) || !in_file(doff, dl) || doff % ALIGN != 0 {
-            return Err(Error::pack(file, format!("section table out of bounds: graph {go}+{gl}, data {doff}+{dl}, file {}", bytes.len())));
+            return Err(Error::pack(
+                file,
+                format!(
+                    "section table out of bounds: graph {go}+{gl}, data {doff}+{dl}, file {}",
+                    bytes.len()
+                ),
+            ));
         }
         let stored = u64_at(56);
         let actual = checksum(&bytes[HEADER_SIZE..]);
@@ -160,12 +199,20 @@ impl Header {
 }
 
 /// Build the 64-byte header for sections already laid out (used by the codec).
-pub(crate) fn header(file_size: usize, graph: (usize, usize), data: (usize, usize), sum: u64) -> [u8; HEADER_SIZE] {
+pub(crate) fn header(
+    file_size: usize,
+    graph: (usize, usize),
+    data: (usize, usize),
+    sum: u64,
+) -> [u8; HEADER_SIZE] {
     let mut h = [0u8; HEADER_SIZE];
     h[..8].copy_from_slice(&MAGIC);
     h[8..12].copy_from_slice(&VERSION.to_le_bytes());
     h[12..16].copy_from_slice(&(HEADER_SIZE as u32).to_le_bytes());
-    for (i, v) in [file_size, graph.0, graph.1, data.0, data.1].into_iter().enumerate() {
+    for (i, v) in [file_size, graph.0, graph.1, data.0, data.1]
+        .into_iter()
+        .enumerate()
+    {
         h[16 + 8 * i..24 + 8 * i].copy_from_slice(&(v as u64).to_le_bytes());
     }
     h[56..64].copy_from_slice(&sum.to_le_bytes());

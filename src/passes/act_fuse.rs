@@ -8,7 +8,9 @@ pub fn run(mut g: Graph) -> Result<Graph> {
     for i in 0..g.nodes.len() {
         let producers = g.producers();
         let uses = g.use_counts();
-        let Op::Act(act) = g.nodes[i].op else { continue };
+        let Op::Act(act) = g.nodes[i].op else {
+            continue;
+        };
         let x = g.nodes[i].inputs[0];
         let Some(p) = producers[x] else { continue };
         if uses[x] != 1 {

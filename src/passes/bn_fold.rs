@@ -9,10 +9,14 @@ pub fn run(mut g: Graph) -> Result<Graph> {
     for i in 0..g.nodes.len() {
         let producers = g.producers();
         let uses = g.use_counts();
-        let Op::BatchNorm(bn) = g.nodes[i].op.clone() else { continue };
+        let Op::BatchNorm(bn) = g.nodes[i].op.clone() else {
+            continue;
+        };
         let x = g.nodes[i].inputs[0];
         let Some(p) = producers[x] else { continue };
-        let Op::Conv(conv) = g.nodes[p].op.clone() else { continue };
+        let Op::Conv(conv) = g.nodes[p].op.clone() else {
+            continue;
+        };
         if uses[x] != 1 || conv.act != Act::None || g.nodes[p].inputs.len() != 1 {
             continue;
         }
@@ -27,7 +31,9 @@ pub fn run(mut g: Graph) -> Result<Graph> {
             Some(b) => g.w(b).iter().map(|&v| v as f64).collect(),
             None => vec![0.0; conv.cout],
         };
-        let bias: Vec<f32> = (0..conv.cout).map(|o| (old_bias[o] * s[o] + t[o]) as f32).collect();
+        let bias: Vec<f32> = (0..conv.cout)
+            .map(|o| (old_bias[o] * s[o] + t[o]) as f32)
+            .collect();
         let name = format!("{}.bias", g.nodes[p].name);
         let bias = g.add_weight(name, vec![conv.cout], bias);
         if let Op::Conv(c) = &mut g.nodes[p].op {

@@ -34,7 +34,11 @@ pub fn optimize(mut g: Graph) -> Result<Graph> {
 /// t = beta - mean * s.
 pub(crate) fn bn_affine(g: &Graph, bn: &crate::graph::BatchNorm) -> (Vec<f64>, Vec<f64>) {
     let (gamma, beta, mean, var) = (g.w(bn.gamma), g.w(bn.beta), g.w(bn.mean), g.w(bn.var));
-    let s: Vec<f64> = (0..bn.c).map(|i| gamma[i] as f64 / (var[i] as f64 + bn.eps as f64).sqrt()).collect();
-    let t = (0..bn.c).map(|i| beta[i] as f64 - mean[i] as f64 * s[i]).collect();
+    let s: Vec<f64> = (0..bn.c)
+        .map(|i| gamma[i] as f64 / (var[i] as f64 + bn.eps as f64).sqrt())
+        .collect();
+    let t = (0..bn.c)
+        .map(|i| beta[i] as f64 - mean[i] as f64 * s[i])
+        .collect();
     (s, t)
 }

@@ -11,15 +11,21 @@ pub fn run(mut g: Graph) -> Result<Graph> {
     for i in 0..g.nodes.len() {
         let producers = g.producers();
         let uses = g.use_counts();
-        let Op::Add { act } = g.nodes[i].op else { continue };
+        let Op::Add { act } = g.nodes[i].op else {
+            continue;
+        };
         let (a, b) = (g.nodes[i].inputs[0], g.nodes[i].inputs[1]);
-        let (Some(pa), Some(pb)) = (producers[a], producers[b]) else { continue };
+        let (Some(pa), Some(pb)) = (producers[a], producers[b]) else {
+            continue;
+        };
         let (conv_node, bn_node) = match (&g.nodes[pa].op, &g.nodes[pb].op) {
             (Op::Conv(_), Op::BatchNorm(_)) => (pa, pb),
             (Op::BatchNorm(_), Op::Conv(_)) => (pb, pa),
             _ => continue,
         };
-        let (Op::Conv(conv), Op::BatchNorm(bn)) = (g.nodes[conv_node].op.clone(), g.nodes[bn_node].op.clone()) else {
+        let (Op::Conv(conv), Op::BatchNorm(bn)) =
+            (g.nodes[conv_node].op.clone(), g.nodes[bn_node].op.clone())
+        else {
             continue;
         };
         let x = g.nodes[conv_node].inputs[0];

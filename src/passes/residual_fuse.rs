@@ -9,7 +9,9 @@ use crate::graph::{Act, Graph, Op};
 pub fn run(mut g: Graph) -> Result<Graph> {
     let mut changed = false;
     for i in 0..g.nodes.len() {
-        let Op::Add { act } = g.nodes[i].op else { continue };
+        let Op::Add { act } = g.nodes[i].op else {
+            continue;
+        };
         let producers = g.producers();
         let uses = g.use_counts();
         let inputs = [g.nodes[i].inputs[0], g.nodes[i].inputs[1]];

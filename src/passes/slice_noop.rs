@@ -7,7 +7,9 @@ use crate::graph::{Graph, Op};
 pub fn run(mut g: Graph) -> Result<Graph> {
     let channels = channel_counts(&g);
     for i in 0..g.nodes.len() {
-        let Op::Slice { start, end } = g.nodes[i].op else { continue };
+        let Op::Slice { start, end } = g.nodes[i].op else {
+            continue;
+        };
         let x = g.nodes[i].inputs[0];
         if start == 0 && channels[x] == Some(end) {
             let out = g.nodes[i].output;

@@ -17,7 +17,10 @@ pub struct Ref {
 
 impl Ref {
     pub fn shifted(self, by: usize) -> Ref {
-        Ref { buf: self.buf, off: self.off + by }
+        Ref {
+            buf: self.buf,
+            off: self.off + by,
+        }
     }
 }
 
@@ -46,11 +49,18 @@ impl Layout {
 
 impl Buffers {
     pub fn new(num_values: usize) -> Self {
-        Buffers { bufs: Vec::new(), loc: vec![None; num_values] }
+        Buffers {
+            bufs: Vec::new(),
+            loc: vec![None; num_values],
+        }
     }
 
     fn new_buf(&mut self, floats: usize) -> usize {
-        self.bufs.push(Buf { floats, first: usize::MAX, last: 0 });
+        self.bufs.push(Buf {
+            floats,
+            first: usize::MAX,
+            last: 0,
+        });
         self.bufs.len() - 1
     }
 
@@ -84,7 +94,10 @@ impl Buffers {
 
     /// Location of `v`; every value read or written was given one before (planner order).
     pub fn loc(&self, v: usize) -> Ref {
-        self.loc[v].unwrap_or(Ref { buf: usize::MAX, off: 0 })
+        self.loc[v].unwrap_or(Ref {
+            buf: usize::MAX,
+            off: 0,
+        })
     }
 
     pub fn read(&mut self, v: usize, s: usize) {

@@ -24,7 +24,10 @@ pub struct PlanOptions {
 
 impl Default for PlanOptions {
     fn default() -> Self {
-        PlanOptions { eliminate_concat: true, kernels: None }
+        PlanOptions {
+            eliminate_concat: true,
+            kernels: None,
+        }
     }
 }
 
@@ -38,14 +41,39 @@ pub struct View {
 /// The kernel a step calls, with the parameters the planner chose.
 #[derive(Clone, Copy)]
 pub enum Kernel {
-    Conv { f: kernels::ConvFn, k: usize, stride: usize, pad: usize },
-    Conv1x1 { f: kernels::Conv1x1Fn },
-    DwConv { f: kernels::DwConvFn, k: usize, stride: usize, pad: usize },
-    Fc { f: kernels::FcFn },
-    GlobalAvgPool { f: kernels::GavgPoolFn },
+    Conv {
+        f: kernels::ConvFn,
+        k: usize,
+        stride: usize,
+        pad: usize,
+    },
+    /// `mr`: output-channel tile of the packed weights (splits must respect it).
+    Conv1x1 {
+        f: kernels::Conv1x1Fn,
+        mr: usize,
+    },
+    DwConv {
+        f: kernels::DwConvFn,
+        k: usize,
+        stride: usize,
+        pad: usize,
+    },
+    Fc {
+        f: kernels::FcFn,
+    },
+    GlobalAvgPool {
+        f: kernels::GavgPoolFn,
+    },
     /// `scratch`: arena float offset of c + rd floats.
-    Se { f: kernels::SeFn, rd: usize, gate: Act, scratch: usize },
-    Add { f: kernels::AddFn },
+    Se {
+        f: kernels::SeFn,
+        rd: usize,
+        gate: Act,
+        scratch: usize,
+    },
+    Add {
+        f: kernels::AddFn,
+    },
     /// A standalone activation (only in unfused graphs), applied by the executor.
     Act,
     /// Copy a tensor into a channel slice of a concat buffer (only with concat elimination off).
@@ -59,6 +87,10 @@ pub struct WPtr(pub *const f32);
 impl WPtr {
     pub const NULL: WPtr = WPtr(std::ptr::null());
 }
+
+// SAFETY: weights are immutable for the life of the plan that owns (or Arc-holds) them.
+unsafe impl Send for WPtr {}
+unsafe impl Sync for WPtr {}
 
 pub struct Step {
     pub name: String,
@@ -88,24 +120,28 @@ pub struct Plan {
     _graph: Arc<Graph>,
 }
 
-// SAFETY: the raw weight pointers point into `_graph` (immutable, shared through Arc) or
-// `_aux` (owned, never mutated after planning); the plan is read-only during execution.
-unsafe impl Send for Plan {}
-unsafe impl Sync for Plan {}
-
 impl Plan {
     pub fn total_macs(&self) -> u64 {
         self.steps.iter().map(|s| s.macs).sum()
     }
 
-    pub fn build(graph: Arc<Graph>, input_hw: &[(usize, usize)], opts: PlanOptions) -> Result<Plan> {
+    pub fn build(
+        graph: Arc<Graph>,
+        input_hw: &[(usize, usize)],
+        opts: PlanOptions,
+    ) -> Result<Plan> {
         let ks = opts.kernels.unwrap_or_else(kernels::best);
         if !ks.isa.available() {
-            return Err(Error::plan("kernels", format!("kernel set {} does not run on this CPU", ks.name)));
+            return Err(Error::plan(
+                "kernels",
+                format!("kernel set {} does not run on this CPU", ks.name),
+            ));
         }
         let g = &*graph;
         let (shapes, flat) = shapes::infer(g, input_hw)?;
-        let shape = |v: usize| shapes[v].ok_or_else(|| Error::plan("graph", format!("value {v} has no shape")));
+        let shape = |v: usize| {
+            shapes[v].ok_or_else(|| Error::plan("graph", format!("value {v} has no shape")))
+        };
         let producers = g.producers();
         let mut bufs = Buffers::new(g.num_values);
         for inp in &g.inputs {
@@ -121,9 +157,15 @@ impl Plan {
             bufs.define(n.output, shape(n.output)?.numel());
             let mut off = 0;
             for &v in &n.inputs {
-                let is_compute = producers[v].is_some_and(|p| !matches!(g.nodes[p].op, Op::Concat | Op::Slice { .. } | Op::Flatten));
+                let is_compute = producers[v].is_some_and(|p| {
+                    !matches!(g.nodes[p].op, Op::Concat | Op::Slice { .. } | Op::Flatten)
+                });
                 let s = shape(v)?;
-                if opts.eliminate_concat && is_compute && !bufs.is_placed(v) && !g.outputs.contains(&v) {
+                if opts.eliminate_concat
+                    && is_compute
+                    && !bufs.is_placed(v)
+                    && !g.outputs.contains(&v)
+                {
                     bufs.place(v, n.output, off * s.hw());
                 } else {
                     copies[i].push((v, off * s.hw()));
@@ -159,8 +201,14 @@ impl Plan {
                             kernel: Kernel::Copy,
                             weights: [WPtr::NULL; 4],
                             act: Act::None,
-                            inputs: vec![View { offset: 0, shape: shape(v)? }],
-                            output: View { offset: 0, shape: shape(v)? },
+                            inputs: vec![View {
+                                offset: 0,
+                                shape: shape(v)?,
+                            }],
+                            output: View {
+                                offset: 0,
+                                shape: shape(v)?,
+                            },
                             macs: 0,
                         });
                     }
@@ -178,8 +226,19 @@ impl Plan {
             bufs.write(n.output, s);
             let (mut step, scratch_floats) = select(g, ks, n, &shapes, out_shape, &mut aux)?;
             let scratch = scratch_floats.map(|f| bufs.scratch(f, s));
-            refs.push((n.inputs.iter().map(|&v| bufs.loc(v)).collect(), bufs.loc(n.output), scratch));
-            step.inputs = n.inputs.iter().map(|&v| View { offset: 0, shape: shapes[v].unwrap_or(out_shape) }).collect();
+            refs.push((
+                n.inputs.iter().map(|&v| bufs.loc(v)).collect(),
+                bufs.loc(n.output),
+                scratch,
+            ));
+            step.inputs = n
+                .inputs
+                .iter()
+                .map(|&v| View {
+                    offset: 0,
+                    shape: shapes[v].unwrap_or(out_shape),
+                })
+                .collect();
             steps.push(step);
         }
         for &o in &g.outputs {
@@ -195,9 +254,22 @@ impl Plan {
                 *off = layout.offset(memory::Ref { buf: *b, off: 0 });
             }
         }
-        let view = |v: usize| -> Result<View> { Ok(View { offset: layout.offset(bufs.loc(v)), shape: shape(v)? }) };
-        let inputs = g.inputs.iter().map(|i| view(i.value)).collect::<Result<Vec<_>>>()?;
-        let outputs = g.outputs.iter().map(|&o| Ok((view(o)?, flat[o]))).collect::<Result<Vec<_>>>()?;
+        let view = |v: usize| -> Result<View> {
+            Ok(View {
+                offset: layout.offset(bufs.loc(v)),
+                shape: shape(v)?,
+            })
+        };
+        let inputs = g
+            .inputs
+            .iter()
+            .map(|i| view(i.value))
+            .collect::<Result<Vec<_>>>()?;
+        let outputs = g
+            .outputs
+            .iter()
+            .map(|&o| Ok((view(o)?, flat[o])))
+            .collect::<Result<Vec<_>>>()?;
         Ok(Plan {
             steps,
             arena_floats: layout.arena_floats,
@@ -230,23 +302,62 @@ fn select(
             let macs = (out.numel() * (c.cin / c.groups) * c.k * c.k) as u64;
             let w = [wp(c.weight), opt(c.bias), WPtr::NULL, WPtr::NULL];
             if c.is_depthwise() {
-                let k = Kernel::DwConv { f: ks.dwconv, k: c.k, stride: c.stride, pad: c.pad };
-                (k, format!("dwconv{}x{}s{}/{isa}", c.k, c.k, c.stride), w, c.act, macs)
+                let k = Kernel::DwConv {
+                    f: ks.dwconv,
+                    k: c.k,
+                    stride: c.stride,
+                    pad: c.pad,
+                };
+                (
+                    k,
+                    format!("dwconv{}x{}s{}/{isa}", c.k, c.k, c.stride),
+                    w,
+                    c.act,
+                    macs,
+                )
             } else if c.is_pointwise() && out.hw() == 1 && n.inputs.len() == 1 {
                 (Kernel::Fc { f: ks.fc }, format!("fc/{isa}"), w, c.act, macs)
             } else if c.is_pointwise() {
                 // Weights are packed once here, in the layout this kernel set's GEMM reads.
                 let mut w = w;
                 if ks.conv1x1_mr > 1 {
-                    aux.push(kernels::pack_conv1x1(g.w(c.weight), c.cin, c.cout, ks.conv1x1_mr));
+                    aux.push(kernels::pack_conv1x1(
+                        g.w(c.weight),
+                        c.cin,
+                        c.cout,
+                        ks.conv1x1_mr,
+                    ));
                     w[0] = WPtr(aux[aux.len() - 1].as_ptr());
                 }
-                (Kernel::Conv1x1 { f: ks.conv1x1 }, format!("conv1x1/{isa}"), w, c.act, macs)
+                (
+                    Kernel::Conv1x1 {
+                        f: ks.conv1x1,
+                        mr: ks.conv1x1_mr.max(1),
+                    },
+                    format!("conv1x1/{isa}"),
+                    w,
+                    c.act,
+                    macs,
+                )
             } else if c.groups == 1 {
-                let k = Kernel::Conv { f: ks.conv, k: c.k, stride: c.stride, pad: c.pad };
-                (k, format!("conv{}x{}s{}/{isa}", c.k, c.k, c.stride), w, c.act, macs)
+                let k = Kernel::Conv {
+                    f: ks.conv,
+                    k: c.k,
+                    stride: c.stride,
+                    pad: c.pad,
+                };
+                (
+                    k,
+                    format!("conv{}x{}s{}/{isa}", c.k, c.k, c.stride),
+                    w,
+                    c.act,
+                    macs,
+                )
             } else {
-                return Err(Error::plan(&n.name, format!("grouped conv with {} groups is not supported", c.groups)));
+                return Err(Error::plan(
+                    &n.name,
+                    format!("grouped conv with {} groups is not supported", c.groups),
+                ));
             }
         }
         Op::BatchNorm(b) => {
@@ -254,23 +365,70 @@ fn select(
             let (sc, sh) = crate::passes::bn_affine(g, b);
             aux.push(sc.iter().map(|&v| v as f32).collect());
             aux.push(sh.iter().map(|&v| v as f32).collect());
-            let w = [WPtr(aux[aux.len() - 2].as_ptr()), WPtr(aux[aux.len() - 1].as_ptr()), WPtr::NULL, WPtr::NULL];
-            let k = Kernel::DwConv { f: ks.dwconv, k: 1, stride: 1, pad: 0 };
-            (k, format!("dwconv1x1s1/{isa}"), w, Act::None, out.numel() as u64)
+            let w = [
+                WPtr(aux[aux.len() - 2].as_ptr()),
+                WPtr(aux[aux.len() - 1].as_ptr()),
+                WPtr::NULL,
+                WPtr::NULL,
+            ];
+            let k = Kernel::DwConv {
+                f: ks.dwconv,
+                k: 1,
+                stride: 1,
+                pad: 0,
+            };
+            (
+                k,
+                format!("dwconv1x1s1/{isa}"),
+                w,
+                Act::None,
+                out.numel() as u64,
+            )
         }
         Op::Act(a) => (Kernel::Act, "act/rust".into(), [WPtr::NULL; 4], *a, 0),
-        Op::Add { act } => (Kernel::Add { f: ks.add }, format!("add/{isa}"), [WPtr::NULL; 4], *act, 0),
-        Op::GlobalAvgPool => (Kernel::GlobalAvgPool { f: ks.gavgpool }, format!("gavgpool/{isa}"), [WPtr::NULL; 4], Act::None, x.numel() as u64),
+        Op::Add { act } => (
+            Kernel::Add { f: ks.add },
+            format!("add/{isa}"),
+            [WPtr::NULL; 4],
+            *act,
+            0,
+        ),
+        Op::GlobalAvgPool => (
+            Kernel::GlobalAvgPool { f: ks.gavgpool },
+            format!("gavgpool/{isa}"),
+            [WPtr::NULL; 4],
+            Act::None,
+            x.numel() as u64,
+        ),
         Op::Linear(l) => {
             let w = [wp(l.weight), opt(l.bias), WPtr::NULL, WPtr::NULL];
-            (Kernel::Fc { f: ks.fc }, format!("fc/{isa}"), w, l.act, (l.cin * l.cout) as u64)
+            (
+                Kernel::Fc { f: ks.fc },
+                format!("fc/{isa}"),
+                w,
+                l.act,
+                (l.cin * l.cout) as u64,
+            )
         }
         Op::SqueezeExcite(se) => {
-            let k = Kernel::Se { f: ks.se, rd: se.rd, gate: se.gate, scratch: 0 };
+            let k = Kernel::Se {
+                f: ks.se,
+                rd: se.rd,
+                gate: se.gate,
+                scratch: 0,
+            };
             let w = [wp(se.w1), wp(se.b1), wp(se.w2), wp(se.b2)];
-            (k, format!("se/{isa}"), w, Act::None, (2 * se.c * se.rd + 2 * x.numel()) as u64)
+            (
+                k,
+                format!("se/{isa}"),
+                w,
+                Act::None,
+                (2 * se.c * se.rd + 2 * x.numel()) as u64,
+            )
         }
-        Op::Concat | Op::Slice { .. } | Op::Flatten => unreachable!("views are handled by the caller"),
+        Op::Concat | Op::Slice { .. } | Op::Flatten => {
+            unreachable!("views are handled by the caller")
+        }
     };
     let scratch = match &n.op {
         Op::SqueezeExcite(se) => Some(se.c + se.rd),
@@ -283,7 +441,10 @@ fn select(
         weights,
         act,
         inputs: Vec::new(),
-        output: View { offset: 0, shape: out },
+        output: View {
+            offset: 0,
+            shape: out,
+        },
         macs,
     };
     Ok((step, scratch))

@@ -10,22 +10,43 @@ fn view(v: &View) -> String {
 
 impl fmt::Display for Plan {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "{:>4}  {:<38} {:<28} {:<36} {:<20} {:>10}", "#", "step", "kernel", "inputs (CxHxW@float offset)", "output", "MACs")?;
+        writeln!(
+            f,
+            "{:>4}  {:<38} {:<28} {:<36} {:<20} {:>10}",
+            "#", "step", "kernel", "inputs (CxHxW@float offset)", "output", "MACs"
+        )?;
         for (i, s) in self.steps.iter().enumerate() {
             let ins: Vec<String> = s.inputs.iter().map(view).collect();
             let mut kernel = s.kernel_name.clone();
             if s.act != Act::None {
                 kernel.push_str(&format!("+{:?}", s.act).to_lowercase());
             }
-            let fused_residual = matches!(s.kernel, Kernel::Conv { .. } | Kernel::Conv1x1 { .. } | Kernel::DwConv { .. });
+            let fused_residual = matches!(
+                s.kernel,
+                Kernel::Conv { .. } | Kernel::Conv1x1 { .. } | Kernel::DwConv { .. }
+            );
             if fused_residual && s.inputs.len() > 1 {
                 kernel.push_str("+res");
             }
-            writeln!(f, "{i:>4}  {:<38} {:<28} {:<36} {:<20} {:>10}", s.name, kernel, ins.join(" "), view(&s.output), s.macs)?;
+            writeln!(
+                f,
+                "{i:>4}  {:<38} {:<28} {:<36} {:<20} {:>10}",
+                s.name,
+                kernel,
+                ins.join(" "),
+                view(&s.output),
+                s.macs
+            )?;
         }
         let kib = |floats: usize| floats as f64 * 4.0 / 1024.0;
         writeln!(f, "kernels: {}", self.kernel_set)?;
-        writeln!(f, "steps: {}, MACs: {} ({:.1} M)", self.steps.len(), self.total_macs(), self.total_macs() as f64 / 1e6)?;
+        writeln!(
+            f,
+            "steps: {}, MACs: {} ({:.1} M)",
+            self.steps.len(),
+            self.total_macs(),
+            self.total_macs() as f64 / 1e6
+        )?;
         writeln!(
             f,
             "arena: {} bytes ({:.1} KiB); all buffers unshared: {} bytes ({:.1} KiB)",

@@ -44,21 +44,34 @@ const MAX_FLOATS: usize = if usize::BITS == 64 { 1 << 31 } else { 1 << 26 };
 /// Also reports which values are flat (after `Flatten`), for output shapes.
 pub fn infer(g: &Graph, inputs: &[(usize, usize)]) -> Result<(Vec<Option<Shape>>, Vec<bool>)> {
     if inputs.len() != g.inputs.len() {
-        return Err(Error::Usage(format!("model has {} input(s), {} size(s) given", g.inputs.len(), inputs.len())));
+        return Err(Error::Usage(format!(
+            "model has {} input(s), {} size(s) given",
+            g.inputs.len(),
+            inputs.len()
+        )));
     }
     let mut shapes: Vec<Option<Shape>> = vec![None; g.num_values];
     let mut flat = vec![false; g.num_values];
     for (inp, &(h, w)) in g.inputs.iter().zip(inputs) {
         if h == 0 || w == 0 || prod(&[inp.channels, h, w]).is_none_or(|n| n > MAX_FLOATS) {
-            return Err(Error::Usage(format!("input `{}`: unusable size {}x{h}x{w}", inp.name, inp.channels)));
+            return Err(Error::Usage(format!(
+                "input `{}`: unusable size {}x{h}x{w}",
+                inp.name, inp.channels
+            )));
         }
-        shapes[inp.value] = Some(Shape { c: inp.channels, h, w });
+        shapes[inp.value] = Some(Shape {
+            c: inp.channels,
+            h,
+            w,
+        });
     }
     for n in &g.nodes {
         let err = |msg: String| Error::plan(&n.name, msg);
         let mut ins = Vec::with_capacity(n.inputs.len());
         for &v in &n.inputs {
-            ins.push(shapes[v].ok_or_else(|| err(format!("reads value {v} before it is computed")))?);
+            ins.push(
+                shapes[v].ok_or_else(|| err(format!("reads value {v} before it is computed")))?,
+            );
         }
         if shapes[n.output].is_some() {
             return Err(err(format!("value {} is written twice", n.output)));
@@ -89,11 +102,18 @@ pub fn infer(g: &Graph, inputs: &[(usize, usize)]) -> Result<(Vec<Option<Shape>>
                         c.cin, c.cout, c.k, c.groups
                     )));
                 }
-                let (oh, ow) = match (conv_out(x.h, c.k, c.stride, c.pad), conv_out(x.w, c.k, c.stride, c.pad)) {
+                let (oh, ow) = match (
+                    conv_out(x.h, c.k, c.stride, c.pad),
+                    conv_out(x.w, c.k, c.stride, c.pad),
+                ) {
                     (Some(h), Some(w)) => (h, w),
                     _ => return Err(err(format!("kernel {} larger than padded input {x}", c.k))),
                 };
-                let o = Shape { c: c.cout, h: oh, w: ow };
+                let o = Shape {
+                    c: c.cout,
+                    h: oh,
+                    w: ow,
+                };
                 if let Some(r) = ins.get(1) {
                     if *r != o {
                         return Err(err(format!("residual {r} does not match output {o}")));
@@ -102,7 +122,11 @@ pub fn infer(g: &Graph, inputs: &[(usize, usize)]) -> Result<(Vec<Option<Shape>>
                 o
             }
             Op::BatchNorm(b) => {
-                if b.c != x.c || [b.gamma, b.beta, b.mean, b.var].iter().any(|&w| wlen(w) != b.c) {
+                if b.c != x.c
+                    || [b.gamma, b.beta, b.mean, b.var]
+                        .iter()
+                        .any(|&w| wlen(w) != b.c)
+                {
                     return Err(err(format!("batchnorm of {} channels on input {x}", b.c)));
                 }
                 x
@@ -119,13 +143,19 @@ pub fn infer(g: &Graph, inputs: &[(usize, usize)]) -> Result<(Vec<Option<Shape>>
                     return Err(err("concat of inputs with different spatial sizes".into()));
                 }
                 let c = ins.iter().try_fold(0usize, |a, s| a.checked_add(s.c));
-                Shape { c: c.ok_or_else(|| err("concat channel count overflows".into()))?, ..x }
+                Shape {
+                    c: c.ok_or_else(|| err("concat channel count overflows".into()))?,
+                    ..x
+                }
             }
             Op::Slice { start, end } => {
                 if start >= end || *end > x.c {
                     return Err(err(format!("channel slice {start}..{end} of {x}")));
                 }
-                Shape { c: end - start, ..x }
+                Shape {
+                    c: end - start,
+                    ..x
+                }
             }
             Op::GlobalAvgPool => Shape { c: x.c, h: 1, w: 1 },
             Op::Flatten => {
@@ -136,17 +166,31 @@ pub fn infer(g: &Graph, inputs: &[(usize, usize)]) -> Result<(Vec<Option<Shape>>
                 x
             }
             Op::Linear(l) => {
-                let ok = l.cin == x.c && x.hw() == 1 && prod(&[l.cin, l.cout]) == Some(wlen(l.weight)) && l.bias.is_none_or(|b| wlen(b) == l.cout);
+                let ok = l.cin == x.c
+                    && x.hw() == 1
+                    && prod(&[l.cin, l.cout]) == Some(wlen(l.weight))
+                    && l.bias.is_none_or(|b| wlen(b) == l.cout);
                 if !ok {
                     return Err(err(format!("linear {}->{} on input {x}", l.cin, l.cout)));
                 }
                 flat[n.output] = true;
-                Shape { c: l.cout, h: 1, w: 1 }
+                Shape {
+                    c: l.cout,
+                    h: 1,
+                    w: 1,
+                }
             }
             Op::SqueezeExcite(s) => {
-                let ok = s.c == x.c && prod(&[s.rd, s.c]) == Some(wlen(s.w1)) && wlen(s.b1) == s.rd && wlen(s.w2) == wlen(s.w1) && wlen(s.b2) == s.c;
+                let ok = s.c == x.c
+                    && prod(&[s.rd, s.c]) == Some(wlen(s.w1))
+                    && wlen(s.b1) == s.rd
+                    && wlen(s.w2) == wlen(s.w1)
+                    && wlen(s.b2) == s.c;
                 if !ok || s.rd == 0 {
-                    return Err(err(format!("squeeze-excite {}->{} on input {x}", s.c, s.rd)));
+                    return Err(err(format!(
+                        "squeeze-excite {}->{} on input {x}",
+                        s.c, s.rd
+                    )));
                 }
                 x
             }
@@ -158,7 +202,10 @@ pub fn infer(g: &Graph, inputs: &[(usize, usize)]) -> Result<(Vec<Option<Shape>>
     }
     for &o in &g.outputs {
         if shapes[o].is_none() {
-            return Err(Error::plan("outputs", format!("output value {o} is never computed")));
+            return Err(Error::plan(
+                "outputs",
+                format!("output value {o} is never computed"),
+            ));
         }
     }
     Ok((shapes, flat))
