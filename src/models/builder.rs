@@ -263,4 +263,11 @@ impl<'a> Builder<'a> {
         g.outputs = outputs;
         Ok(g)
     }
+
+    /// Finish a graph built from part of a state_dict (no leftover-key check).
+    pub fn finish_partial(self, outputs: Vec<ValueId>) -> Graph {
+        let mut g = self.g;
+        g.outputs = outputs;
+        g
+    }
 }

@@ -249,3 +249,31 @@ fn ghost_module(
         }
     }
 }
+
+/// One ghost module of a state_dict (e.g. `blocks.6.3.ghost1`) as a graph of its own, with
+/// ReLU as in a bottleneck's first module: the unit of the concat-vs-reparam benches.
+pub fn module_graph(sd: &StateDict, prefix: &str, arch: Arch) -> Result<Graph> {
+    let shape = |k: &str| sd.get(k).map(|t| t.shape.clone()).unwrap_or_default();
+    let primary = shape(&format!("{prefix}.primary_conv.0.weight"));
+    let (init, cin) = match primary.as_slice() {
+        [o, i, ..] => (*o, *i),
+        _ => {
+            return Err(Error::model(format!(
+                "missing tensor `{prefix}.primary_conv.0.weight`"
+            )))
+        }
+    };
+    let oup = if arch == Arch::GhostNet {
+        2 * init
+    } else {
+        init
+    };
+    let meta = ModelMeta {
+        arch: format!("{} module {prefix}", arch.name()),
+        ..Default::default()
+    };
+    let mut b = Builder::new(sd, meta);
+    let x = b.input("input", cin);
+    let y = ghost_module(&mut b, prefix, x, oup, true, arch)?;
+    Ok(b.finish_partial(vec![y]))
+}
