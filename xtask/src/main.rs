@@ -1,6 +1,8 @@
 //! `cargo xtask <command>`: project automation, one file per command.
 
 mod arm;
+mod bench_report;
+mod header;
 mod pack_weights;
 
 use std::process::ExitCode;
@@ -10,13 +12,18 @@ commands:
   pack-weights INPUT -o OUTPUT.grt [--arch repghostnet|ghostnet] [--width W]
                        PyTorch .pth/.pt or .safetensors state_dict -> ghostrt weight pack
   arm-test [--target aarch64|armv7|all] [--no-install]
-                       install the ARM cross toolchain if missing, run the test suite under qemu";
+                       install the ARM cross toolchain if missing, run the test suite under qemu
+  bench-report [--write-readme]
+                       criterion results of `cargo bench --bench networks` -> markdown table
+  gen-header [--check]  write include/ghostrt.h from src/capi.rs (--check: fail if it is stale)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("pack-weights") => pack_weights::main(&args[1..]),
         Some("arm-test") => arm::main(&args[1..]),
+        Some("gen-header") => header::main(&args[1..]),
+        Some("bench-report") => bench_report::main(&args[1..]),
         _ => Err(USAGE.to_string()),
     };
     match result {
