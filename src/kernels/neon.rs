@@ -16,7 +16,7 @@ extern "C" {
 pub static NEON: KernelSet = KernelSet {
     name: "neon",
     isa: Isa::Neon,
-    conv1x1_mr: 1,
+    conv1x1_mr: 4,
     conv: grt_f32_conv_neon,
     conv1x1: grt_f32_conv1x1_neon,
     dwconv: grt_f32_dwconv_neon,
