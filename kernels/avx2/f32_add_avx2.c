@@ -1,7 +1,8 @@
-/* PLACEHOLDER: forwards to the scalar kernel until the avx2 version lands. */
-#include "ghostrt_kernels.h"
+/* grt_f32_add_avx2: elementwise out[i] = act(a[i] + b[i]). Algorithm and preconditions:
+ * kernels/x86/dw_se_pool_add_impl.h, here on x86/dw_vec_avx2.h. */
+#include "x86/dw_vec_avx2.h"
+#include "x86/dw_se_pool_add_impl.h"
 
-void grt_f32_add_avx2(const float *a, const float *b, float *out, size_t n, int act)
-{
-    grt_f32_add_scalar(a, b, out, n, act);
+void grt_f32_add_avx2(const float *a, const float *b, float *out, size_t n, int act) {
+    px_add(a, b, out, n, act);
 }

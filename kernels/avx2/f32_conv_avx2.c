@@ -1,7 +1,11 @@
-/* PLACEHOLDER: forwards to the scalar kernel until the avx2 version lands. */
-#include "ghostrt_kernels.h"
+/* grt_f32_conv_avx2: dense KxK convolution (the stem), one image, NCHW. The algorithm,
+ * register tile and preconditions are in kernels/x86/dw_conv_impl.h; this file instantiates
+ * it for the x86/dw_vec_avx2.h vector interface. */
+#include "x86/dw_vec_avx2.h"
+#include "x86/dw_conv_impl.h"
 
-void grt_f32_conv_avx2(const float *in, size_t cin, size_t h, size_t w, const float *weight, const float *bias, const float *residual, float *out, size_t cout, size_t oh, size_t ow, size_t k, size_t stride, size_t pad, int act)
-{
-    grt_f32_conv_scalar(in, cin, h, w, weight, bias, residual, out, cout, oh, ow, k, stride, pad, act);
+void grt_f32_conv_avx2(const float *in, size_t cin, size_t h, size_t w, const float *weight,
+                       const float *bias, const float *residual, float *out, size_t cout,
+                       size_t oh, size_t ow, size_t k, size_t stride, size_t pad, int act) {
+    cv_conv(in, cin, h, w, weight, bias, residual, out, cout, oh, ow, k, stride, pad, act);
 }

@@ -1,7 +1,11 @@
-/* PLACEHOLDER: forwards to the scalar kernel until the avx512 version lands. */
-#include "ghostrt_kernels.h"
+/* grt_f32_dwconv_avx512: depthwise KxK convolution, one image, NCHW. The algorithm, register
+ * map and preconditions are in kernels/x86/dw_dwconv_impl.h; this file instantiates it for
+ * the x86/dw_vec_avx512.h vector interface. */
+#include "x86/dw_vec_avx512.h"
+#include "x86/dw_dwconv_impl.h"
 
-void grt_f32_dwconv_avx512(const float *in, size_t c, size_t h, size_t w, const float *weight, const float *bias, const float *residual, float *out, size_t oh, size_t ow, size_t k, size_t stride, size_t pad, int act)
-{
-    grt_f32_dwconv_scalar(in, c, h, w, weight, bias, residual, out, oh, ow, k, stride, pad, act);
+void grt_f32_dwconv_avx512(const float *in, size_t c, size_t h, size_t w, const float *weight,
+                           const float *bias, const float *residual, float *out, size_t oh,
+                           size_t ow, size_t k, size_t stride, size_t pad, int act) {
+    dw_dwconv(in, c, h, w, weight, bias, residual, out, oh, ow, k, stride, pad, act);
 }

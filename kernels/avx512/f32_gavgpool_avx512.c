@@ -1,7 +1,8 @@
-/* PLACEHOLDER: forwards to the scalar kernel until the avx512 version lands. */
-#include "ghostrt_kernels.h"
+/* grt_f32_gavgpool_avx512: global average pool, out[c] = mean(in[c][0, hw)). Algorithm and
+ * preconditions: kernels/x86/dw_se_pool_add_impl.h, here on x86/dw_vec_avx512.h. */
+#include "x86/dw_vec_avx512.h"
+#include "x86/dw_se_pool_add_impl.h"
 
-void grt_f32_gavgpool_avx512(const float *in, size_t c, size_t hw, float *out)
-{
-    grt_f32_gavgpool_scalar(in, c, hw, out);
+void grt_f32_gavgpool_avx512(const float *in, size_t c, size_t hw, float *out) {
+    px_gavgpool(in, c, hw, out);
 }

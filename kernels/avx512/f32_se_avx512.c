@@ -1,7 +1,11 @@
-/* PLACEHOLDER: forwards to the scalar kernel until the avx512 version lands. */
-#include "ghostrt_kernels.h"
+/* grt_f32_se_avx512: squeeze-and-excitation as one op (mean, FC + ReLU, FC + gate, scale).
+ * Algorithm and preconditions: kernels/x86/dw_se_pool_add_impl.h, here on
+ * x86/dw_vec_avx512.h. */
+#include "x86/dw_vec_avx512.h"
+#include "x86/dw_se_pool_add_impl.h"
 
-void grt_f32_se_avx512(const float *in, size_t c, size_t hw, const float *w1, const float *b1, size_t rd, const float *w2, const float *b2, int gate, float *scratch, float *out)
-{
-    grt_f32_se_scalar(in, c, hw, w1, b1, rd, w2, b2, gate, scratch, out);
+void grt_f32_se_avx512(const float *in, size_t c, size_t hw, const float *w1, const float *b1,
+                       size_t rd, const float *w2, const float *b2, int gate, float *scratch,
+                       float *out) {
+    px_se(in, c, hw, w1, b1, rd, w2, b2, gate, scratch, out);
 }
