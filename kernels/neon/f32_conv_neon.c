@@ -1,7 +1,232 @@
-/* PLACEHOLDER: forwards to the scalar kernel until the neon version lands. */
-#include "ghostrt_kernels.h"
+/* grt_f32_conv_neon: dense KxK convolution (groups = 1: the network stem), one image, NCHW,
+ * ARM NEON.
+ *
+ * Layout: in [cin][h][w], weight OIHW [cout][cin][k][k], bias [cout] or NULL, residual and
+ * out [cout][oh][ow].
+ * Preconditions: k >= 1, stride >= 1, oh = (h + 2 pad - k) / stride + 1 >= 1 and likewise
+ * ow; out does not overlap in (it may equal residual).
+ *
+ * Fast path: stride 1 or 2, cin * k * k <= MAX_TAPS, w >= 8; otherwise
+ * grt_f32_conv_scalar. Register tile: 8 output channels x 4 output columns (one q register
+ * per channel), vectorized along the output row. Per tap: one input vector (stride 1: an
+ * unaligned load at column offset kx; stride 2: VLD2, whose even and odd lanes are taps kx
+ * and kx + 1) and one pair of q loads holding the tap's weight for the 8 channels, then 8
+ * multiply-adds by lane. The weights of a block of 8 channels are repacked per call into
+ * [cin][k][k][8] on the stack (zero for channels past cout), so those loads are contiguous.
+ * Zero padding: kernel rows outside the image are skipped; output vectors whose taps leave
+ * the row (the few at either end, and a partial last vector) copy the in-row part of each
+ * input row segment into a zero-filled stack buffer and read it there, so nothing outside
+ * `in` is read and no padded image is made.
+ * Each element sums its taps in (ci, ky, kx) order. Only elements inside the documented
+ * buffers are read.
+ */
+#include "neon_common.h"
 
-void grt_f32_conv_neon(const float *in, size_t cin, size_t h, size_t w, const float *weight, const float *bias, const float *residual, float *out, size_t cout, size_t oh, size_t ow, size_t k, size_t stride, size_t pad, int act)
-{
-    grt_f32_conv_scalar(in, cin, h, w, weight, bias, residual, out, cout, oh, ow, k, stride, pad, act);
+#define CB 8          /* output channels per block */
+#define MAX_TAPS 320  /* cin * k * k of the fast path: a 10 KiB packed weight block */
+#define SEG 48        /* edge segment buffer: 4 outputs at stride 2 plus k - 1 <= 39 */
+
+/* acc[c] += x * w8[c] for the 8 channels of a tap (w8: 8 packed weights). */
+GRT_INLINE void tap8(float32x4_t acc[CB], float32x4_t x, const float *w8) {
+    const float32x4_t lo = vld1q_f32(w8), hi = vld1q_f32(w8 + 4);
+    acc[0] = GRT_FMA_LANE(acc[0], x, lo, 0);
+    acc[1] = GRT_FMA_LANE(acc[1], x, lo, 1);
+    acc[2] = GRT_FMA_LANE(acc[2], x, lo, 2);
+    acc[3] = GRT_FMA_LANE(acc[3], x, lo, 3);
+    acc[4] = GRT_FMA_LANE(acc[4], x, hi, 0);
+    acc[5] = GRT_FMA_LANE(acc[5], x, hi, 1);
+    acc[6] = GRT_FMA_LANE(acc[6], x, hi, 2);
+    acc[7] = GRT_FMA_LANE(acc[7], x, hi, 3);
+}
+
+/* Taps of one kernel row: src points at input column j * S - pad of that row. */
+GRT_INLINE void row_taps(float32x4_t acc[CB], const float *src, const float *wr, size_t k,
+                         const int S) {
+    if (S == 1) {
+#pragma GCC unroll 8
+        for (size_t kx = 0; kx < k; kx++) {
+            tap8(acc, vld1q_f32(src + kx), wr + kx * CB);
+        }
+    } else {
+        size_t kx = 0;
+#pragma GCC unroll 4
+        for (; kx + 1 < k; kx += 2) {
+            const float32x4x2_t v = vld2q_f32(src + kx);
+            tap8(acc, v.val[0], wr + kx * CB);
+            tap8(acc, v.val[1], wr + (kx + 1) * CB);
+        }
+        if (kx < k) {
+            /* Last even tap: the even lanes of a VLD2 would read one float past the tap. */
+            const float32x4x2_t v = vld2q_f32(src + kx - 1);
+            tap8(acc, v.val[1], wr + kx * CB);
+        }
+    }
+}
+
+/* Epilogue of the 8 x 4 tile: n outputs of nc channels at (oy, j). */
+GRT_INLINE void store8(const float32x4_t acc[CB], const float *bias, const float *res,
+                       float *out, size_t oh, size_t ow, size_t oy, size_t j, size_t n,
+                       size_t nc, const int act) {
+    /* Constant indices (unrolled, guarded) keep acc[] in registers. */
+#pragma GCC unroll 8
+    for (int c = 0; c < CB; c++) {
+        if ((size_t)c >= nc) {
+            break;
+        }
+        float32x4_t y = vaddq_f32(acc[c], vdupq_n_f32(bias != NULL ? bias[c] : 0.0f));
+        float *o = out + (c * oh + oy) * ow + j;
+        const float *r = res != NULL ? res + (c * oh + oy) * ow + j : NULL;
+        if (r != NULL) {
+            y = vaddq_f32(y, grt_load_partial(r, n));
+        }
+        grt_store_partial(o, grt_neon_act(y, act), n);
+    }
+}
+
+/* Rows [ky0, ky1) of kernel row offsets of output row oy inside the image. */
+GRT_INLINE void rows_inside(size_t oy, size_t h, size_t k, size_t pad, int S, ptrdiff_t *y0,
+                            size_t *ky0, size_t *ky1) {
+    *y0 = (ptrdiff_t)(oy * (size_t)S) - (ptrdiff_t)pad;
+    *ky0 = *y0 < 0 ? (size_t)(-*y0) : 0;
+    *ky1 = (ptrdiff_t)h - *y0 < (ptrdiff_t)k ? (size_t)((ptrdiff_t)h - *y0) : k;
+}
+
+/* An interior tile: 8 channels x 4 outputs at (oy, j), every load inside the row. */
+GRT_INLINE void tile8(const float *in, size_t cin, size_t h, size_t w, const float *wp,
+                      const float *bias, const float *res, float *out, size_t oh, size_t ow,
+                      size_t k, size_t pad, size_t oy, size_t j, size_t nc, const int S,
+                      const int act) {
+    float32x4_t acc[CB];
+#pragma GCC unroll 8
+    for (int c = 0; c < CB; c++) {
+        acc[c] = vdupq_n_f32(0.0f);
+    }
+    ptrdiff_t y0;
+    size_t ky0, ky1;
+    rows_inside(oy, h, k, pad, S, &y0, &ky0, &ky1);
+    const float *x = in + (y0 + (ptrdiff_t)ky0) * (ptrdiff_t)w + (ptrdiff_t)(j * S) - (ptrdiff_t)pad;
+    for (size_t ci = 0; ci < cin; ci++) {
+        for (size_t ky = ky0; ky < ky1; ky++) {
+            row_taps(acc, x + (ci * h + ky - ky0) * w, wp + (ci * k + ky) * k * CB, k, S);
+        }
+    }
+    store8(acc, bias, res, out, oh, ow, oy, j, 4, nc, act);
+}
+
+/* An edge tile (taps leave the row, or a partial vector of n outputs): each input row
+ * segment is first copied into a zero-filled buffer. Out of line, off the hot path. */
+static __attribute__((noinline)) void edge8(const float *in, size_t cin, size_t h, size_t w,
+                                            const float *wp, const float *bias,
+                                            const float *res, float *out, size_t oh,
+                                            size_t ow, size_t k, size_t pad, size_t oy,
+                                            size_t j, size_t n, size_t nc, int S, int act) {
+    float32x4_t acc[CB];
+    for (int c = 0; c < CB; c++) {
+        acc[c] = vdupq_n_f32(0.0f);
+    }
+    ptrdiff_t y0;
+    size_t ky0, ky1;
+    rows_inside(oy, h, k, pad, S, &y0, &ky0, &ky1);
+    const ptrdiff_t x0 = (ptrdiff_t)(j * (size_t)S) - (ptrdiff_t)pad;
+    /* seg[1 + i] = row[x0 + i] inside the row, 0 outside; seg[0] lets the last stride-2
+     * tap read one float before its start. */
+    float seg[SEG];
+    const ptrdiff_t len = (ptrdiff_t)(3 * (size_t)S + k + 8);
+    /* Columns x0 + i, i in [i0, i1), are inside the row. */
+    const ptrdiff_t i0 = x0 < 0 ? -x0 : 0;
+    ptrdiff_t i1 = (ptrdiff_t)w - x0 < len ? (ptrdiff_t)w - x0 : len;
+    i1 = i1 < i0 ? i0 : i1;
+    for (size_t ci = 0; ci < cin; ci++) {
+        for (size_t ky = ky0; ky < ky1; ky++) {
+            const float *row = in + (ci * h + (size_t)(y0 + (ptrdiff_t)ky)) * w + x0;
+            for (int q = 0; q < SEG; q += 4) {
+                vst1q_f32(seg + q, vdupq_n_f32(0.0f));
+            }
+            for (ptrdiff_t i = i0; i < i1; i++) {
+                seg[1 + i] = row[i];
+            }
+            if (S == 1) {
+                row_taps(acc, seg + 1, wp + (ci * k + ky) * k * CB, k, 1);
+            } else {
+                row_taps(acc, seg + 1, wp + (ci * k + ky) * k * CB, k, 2);
+            }
+        }
+    }
+    GRT_ACT_DISPATCH(act, store8(acc, bias, res, out, oh, ow, oy, j, n, nc, ACT));
+}
+
+GRT_INLINE void conv(const float *in, size_t cin, size_t h, size_t w, const float *weight,
+                     const float *bias, const float *residual, float *out, size_t cout,
+                     size_t oh, size_t ow, size_t k, size_t pad, float *wp, const int S,
+                     const int act) {
+    const size_t taps = cin * k * k;
+    /* Output vectors [v0, v1) read only inside the row: stride 1 loads 4 floats at
+     * j - pad + kx; stride 2 loads 8 floats at 2j - pad + kx for even kx and at
+     * 2j - pad + k - 2 for the last one. */
+    const size_t nvec = (ow + 3) / 4;
+    /* An odd k at stride 2 ends with a VLD2 one float before its tap. */
+    const size_t lo_need = S == 2 && k % 2 == 1 ? pad + 1 : pad;
+    size_t v0 = nvec, v1 = nvec;
+    for (size_t vi = 0; vi < nvec; vi++) {
+        const size_t j = 4 * vi;
+        const size_t end = S == 1 ? j + k + 3 : 2 * j + k + 7; /* one past, plus pad */
+        const int ok = j + 4 <= ow && j * S >= lo_need && end <= w + pad;
+        if (ok && v0 == nvec) {
+            v0 = vi;
+        }
+        if (ok) {
+            v1 = vi + 1;
+        }
+    }
+    if (v0 == nvec) {
+        v0 = v1 = 0;
+    }
+    for (size_t co = 0; co < cout; co += CB) {
+        const size_t nc = cout - co < CB ? cout - co : CB;
+        /* wp[t][c] = weight[co + c][t], zero past cout. */
+        for (size_t t = 0; t < taps; t++) {
+            for (size_t c = 0; c < CB; c++) {
+                wp[t * CB + c] = c < nc ? weight[(co + c) * taps + t] : 0.0f;
+            }
+        }
+        const float *b = bias != NULL ? bias + co : NULL;
+        const float *res = residual != NULL ? residual + co * oh * ow : NULL;
+        float *o = out + co * oh * ow;
+        for (size_t oy = 0; oy < oh; oy++) {
+            for (size_t vi = 0; vi < nvec; vi++) {
+                const size_t j = 4 * vi;
+                const size_t n = ow - j < 4 ? ow - j : 4;
+                if (vi < v0 || vi >= v1) {
+                    edge8(in, cin, h, w, wp, b, res, o, oh, ow, k, pad, oy, j, n, nc, S, act);
+                } else {
+                    tile8(in, cin, h, w, wp, b, res, o, oh, ow, k, pad, oy, j, nc, S, act);
+                }
+            }
+        }
+    }
+}
+
+void grt_f32_conv_neon(const float *in, size_t cin, size_t h, size_t w, const float *weight,
+                       const float *bias, const float *residual, float *out, size_t cout,
+                       size_t oh, size_t ow, size_t k, size_t stride, size_t pad, int act) {
+    if ((stride != 1 && stride != 2) || cin * k * k > MAX_TAPS || w < 8 ||
+        3 * stride + k + 8 >= SEG) {
+        grt_f32_conv_scalar(in, cin, h, w, weight, bias, residual, out, cout, oh, ow, k, stride,
+                            pad, act);
+        return;
+    }
+    float wp[MAX_TAPS * CB];
+    if (k == 3 && stride == 2) { /* the stem: taps unrolled */
+        GRT_ACT_DISPATCH(act, conv(in, cin, h, w, weight, bias, residual, out, cout, oh, ow, 3,
+                                   pad, wp, 2, ACT));
+    } else if (k == 3) {
+        GRT_ACT_DISPATCH(act, conv(in, cin, h, w, weight, bias, residual, out, cout, oh, ow, 3,
+                                   pad, wp, 1, ACT));
+    } else if (stride == 1) {
+        GRT_ACT_DISPATCH(act, conv(in, cin, h, w, weight, bias, residual, out, cout, oh, ow, k,
+                                   pad, wp, 1, ACT));
+    } else {
+        GRT_ACT_DISPATCH(act, conv(in, cin, h, w, weight, bias, residual, out, cout, oh, ow, k,
+                                   pad, wp, 2, ACT));
+    }
 }

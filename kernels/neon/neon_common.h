@@ -19,6 +19,11 @@
 
 #define GRT_INLINE static inline __attribute__((always_inline))
 
+/* NEON kernels that other NEON kernels call (the ABI is in ghostrt_kernels.h). */
+void grt_f32_gavgpool_neon(const float *in, size_t c, size_t hw, float *out);
+void grt_f32_fc_neon(const float *in, size_t cin, const float *weight, const float *bias,
+                     float *out, size_t cout, int act);
+
 #ifdef __aarch64__
 /* acc + x * w[lane], lane a constant in 0..3. */
 #define GRT_FMA_LANE(acc, x, w, lane) vfmaq_laneq_f32((acc), (x), (w), (lane))
@@ -93,6 +98,71 @@ GRT_INLINE float grt_neon_act1(float y, int act) {
         } break;                                                                               \
         }                                                                                      \
     } while (0)
+
+/* {sum(a0), sum(a1), sum(a2), sum(a3)}: the horizontal sums of four vectors. */
+GRT_INLINE float32x4_t grt_hsum4(float32x4_t a0, float32x4_t a1, float32x4_t a2,
+                                 float32x4_t a3) {
+#ifdef __aarch64__
+    return vpaddq_f32(vpaddq_f32(a0, a1), vpaddq_f32(a2, a3));
+#else
+    const float32x2_t s0 = vpadd_f32(vget_low_f32(a0), vget_high_f32(a0));
+    const float32x2_t s1 = vpadd_f32(vget_low_f32(a1), vget_high_f32(a1));
+    const float32x2_t s2 = vpadd_f32(vget_low_f32(a2), vget_high_f32(a2));
+    const float32x2_t s3 = vpadd_f32(vget_low_f32(a3), vget_high_f32(a3));
+    return vcombine_f32(vpadd_f32(s0, s1), vpadd_f32(s2, s3));
+#endif
+}
+
+/* sum(a), the horizontal sum of one vector. */
+GRT_INLINE float grt_hsum(float32x4_t a) {
+#ifdef __aarch64__
+    return vaddvq_f32(a);
+#else
+    const float32x2_t s = vpadd_f32(vget_low_f32(a), vget_high_f32(a));
+    return vget_lane_f32(vpadd_f32(s, s), 0);
+#endif
+}
+
+/* Lanes [0, n) from p, the others 0 (n <= 4); reads only p[0 .. n). No library calls, so
+ * vector registers stay live around it. */
+GRT_INLINE float32x4_t grt_load_partial(const float *p, size_t n) {
+    float32x4_t v = vdupq_n_f32(0.0f);
+    switch (n) {
+    case 4:
+        return vld1q_f32(p);
+    case 3:
+        v = vld1q_lane_f32(p + 2, v, 2);
+        /* fall through */
+    case 2:
+        v = vld1q_lane_f32(p + 1, v, 1);
+        /* fall through */
+    case 1:
+        v = vld1q_lane_f32(p, v, 0);
+        /* fall through */
+    default:
+        return v;
+    }
+}
+
+/* Stores lanes [0, n) of v to p[0 .. n) (n <= 4). */
+GRT_INLINE void grt_store_partial(float *p, float32x4_t v, size_t n) {
+    switch (n) {
+    case 4:
+        vst1q_f32(p, v);
+        return;
+    case 3:
+        vst1q_lane_f32(p + 2, v, 2);
+        /* fall through */
+    case 2:
+        vst1q_lane_f32(p + 1, v, 1);
+        /* fall through */
+    case 1:
+        vst1q_lane_f32(p, v, 0);
+        /* fall through */
+    default:
+        return;
+    }
+}
 
 /* Byte-index vector for a TBL gather: lane l takes float src[l] of the table, or 0 when
  * src[l] < 0 (index 0xff is out of range, which TBL turns into 0). */
