@@ -16,5 +16,6 @@ pub mod pack;
 pub mod passes;
 pub mod exec;
 pub mod plan;
+pub mod capi;
 
 pub use exec::{Model, Session};
