@@ -659,3 +659,63 @@ proptest! {
         }
     }
 }
+
+/// Tile edges of the x86 kernels, run on every kernel set. 1x1: AVX2 strips of 24 pixels
+/// (4 x 3, 4 x 2, 8 x 1 tiles of an 8-channel pack); AVX-512 strips of 48 pixels (8 x 3 and
+/// 4 x NV tiles of a 16-channel pack), tiles of 7 pixels (the last one shorter) x up to 48
+/// channels for hw <= 160 where they pad less, and a first strip that aligns the others when
+/// hw is a multiple of 16 (so every alignment of `out` mod 64 bytes is tried). FC: steps of
+/// 32 (AVX-512) and 16 (AVX2) inputs with masked tails, 4 rows at a time.
+#[test]
+fn conv1x1_x86_tile_edges() {
+    let epis = epilogues();
+    for ks in runnable() {
+        let mut case = 0usize;
+        for cout in [6, 7, 12, 13, 20, 31, 32, 33, 47, 48, 49, 56, 63, 65] {
+            for hw in [7, 14, 23, 24, 25, 47, 48, 49, 50, 63, 64, 65, 98, 105, 196] {
+                let epi = epis[case % epis.len()];
+                let cin = [1, 2, 7, 16][case % 4];
+                check_conv(ks, Conv::pointwise(cin, cout, hw), epi, case as u64);
+                case += 1;
+            }
+        }
+
+        let (cin, cout, hw) = (5, 13, 208);
+        let mut rng = Rng(7);
+        let input = rng.vec(cin * hw, 2.0);
+        let weight = rng.vec(cout * cin, 1.0);
+        let (bias, res) = (rng.vec(cout, 3.0), rng.vec(cout * hw, 3.0));
+        let packed = kernels::pack_conv1x1(&weight, cin, cout, ks.conv1x1_mr);
+        let mut want = conv2d_ref(&input, cin, 1, hw, &weight, cout, 1, 1, 0, 1);
+        apply_epilogue(&mut want, cout, Some(&bias), Some(&res), Act::Relu6);
+        let mut mag = conv2d_ref(&abs(&input), cin, 1, hw, &abs(&weight), cout, 1, 1, 0, 1);
+        apply_epilogue(
+            &mut mag,
+            cout,
+            Some(&abs(&bias)),
+            Some(&abs(&res)),
+            Act::None,
+        );
+        for off in 0..16 {
+            let mut buf = vec![CANARY; cout * hw + 16];
+            let out = buf[off..].as_mut_ptr();
+            let (i, w, b, r) = (input.as_ptr(), packed.as_ptr(), bias.as_ptr(), res.as_ptr());
+            unsafe { (ks.conv1x1)(i, cin, hw, w, b, r, out, cout, Act::Relu6) };
+            let ctx = format!("{} conv1x1 {cin}x{cout}x{hw} out at +{off} floats", ks.name);
+            let outside = buf[..off].iter().chain(&buf[off + cout * hw..]);
+            assert!(
+                outside.into_iter().all(|&g| g == CANARY),
+                "{ctx}: canary overwritten"
+            );
+            let got = &buf[off..off + cout * hw];
+            assert_close(&ctx, got, &want, |i| tolerance(cin, mag[i], want[i]));
+        }
+
+        for cin in [31, 32, 47, 48, 63, 64, 65] {
+            for cout in [1, 3, 4, 5, 9] {
+                let act = Act::ALL[(cin + cout) % 4];
+                check_fc(ks, cin, cout, cout % 2 == 1, act, (cin * 100 + cout) as u64);
+            }
+        }
+    }
+}

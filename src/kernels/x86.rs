@@ -26,7 +26,7 @@ extern "C" {
 pub static AVX2: KernelSet = KernelSet {
     name: "avx2",
     isa: Isa::Avx2,
-    conv1x1_mr: 1,
+    conv1x1_mr: 8, // MR of kernels/avx2/f32_conv1x1_avx2.c
     conv: grt_f32_conv_avx2,
     conv1x1: grt_f32_conv1x1_avx2,
     dwconv: grt_f32_dwconv_avx2,
@@ -40,7 +40,7 @@ pub static AVX2: KernelSet = KernelSet {
 pub static AVX512: KernelSet = KernelSet {
     name: "avx512",
     isa: Isa::Avx512,
-    conv1x1_mr: 1,
+    conv1x1_mr: 16, // MR of kernels/avx512/f32_conv1x1_avx512.c
     conv: grt_f32_conv_avx512,
     conv1x1: grt_f32_conv1x1_avx512,
     dwconv: grt_f32_dwconv_avx512,
