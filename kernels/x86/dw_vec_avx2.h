@@ -36,6 +36,14 @@ static inline vf vf_add(vf a, vf b) { return _mm256_add_ps(a, b); }
 static inline vf vf_mul(vf a, vf b) { return _mm256_mul_ps(a, b); }
 static inline vf vf_fma(vf a, vf b, vf c) { return _mm256_fmadd_ps(a, b, c); }
 
+/* v, pinned in a register. GCC otherwise folds a load into every FMA that uses it, so a
+ * vector feeding R output rows is read R times (and an unaligned one splits cache lines
+ * each time); the empty asm makes the loaded value a register operand. */
+static inline vf vf_reg(vf v) {
+    __asm__("" : "+v"(v));
+    return v;
+}
+
 /* Lanes i with lo <= i < hi (any lo, hi; an empty range gives the empty mask). */
 static inline vmask vf_mask_range(ptrdiff_t lo, ptrdiff_t hi) {
     lo = lo < 0 ? 0 : (lo > VF_LANES ? VF_LANES : lo);
@@ -64,6 +72,13 @@ static inline vf vf_load_mask(const float *base, ptrdiff_t off, vmask m) {
 }
 
 static inline void vf_store_mask(float *p, vmask m, vf v) { _mm256_maskstore_ps(p, m, v); }
+
+/* vf_store_mask at base + off, which may lie outside the buffer as long as every selected
+ * lane is inside it (the address is formed as in vf_load_mask). */
+static inline void vf_store_mask_at(float *base, ptrdiff_t off, vmask m, vf v) {
+    float *p = (float *)((uintptr_t)base + (uintptr_t)(off * (ptrdiff_t)sizeof(float)));
+    vf_store_mask(p, m, v);
+}
 
 /* Elements 0, 2, .., 14 (even) and 1, 3, .., 15 (odd) of the 16 floats a:b, scrambled. */
 static inline vf vf_even(vf a, vf b) { return _mm256_shuffle_ps(a, b, 0x88); }

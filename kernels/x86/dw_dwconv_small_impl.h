@@ -1,0 +1,154 @@
+/* dw_dwconv_small_impl.h: the two small-plane modes of the depthwise convolution
+ * (kernels/x86/dw_dwconv_impl.h), for outputs so narrow that one row per vector would leave
+ * most lanes idle (the 7x7 and 14x14 -> 7x7 layers of RepGhostNet). Included by
+ * dw_dwconv_impl.h after its tile helpers.
+ *
+ * Flat (stride 1, same padding, w <= DW_FLAT_MAX_W): vectors run over the flattened plane.
+ * Paired (stride 2, ow <= VF_LANES / 2): each vector holds two output rows.
+ */
+#ifndef GHOSTRT_DW_DWCONV_SMALL_IMPL_H
+#define GHOSTRT_DW_DWCONV_SMALL_IMPL_H
+
+/* Small planes, "flat" mode: with stride 1 and 2 pad + 1 = K the output has the input's
+ * size, so output element p of a plane reads input element p + (ky - pad) w + (kx - pad).
+ * Vectors then run over the flattened plane and span several rows (a 7x7 plane is 4 zmm
+ * vectors instead of 7 rows of 7 lanes). A lane's tap is inside the image when its row and
+ * column plus the tap offset are; those masks depend only on the geometry, so they are
+ * computed once per call (masks[v][t]) and every channel loads under them. */
+#define DW_FLAT_MASKS 256
+#define DW_FLAT_MAX_W 8
+
+DW_INLINE int dw_flat_fits(size_t h, size_t w, size_t k, size_t stride, size_t pad) {
+    const size_t nv = (h * w + VF_LANES - 1) / VF_LANES;
+    return stride == 1 && 2 * pad + 1 == k && k <= DW_KMAX && w <= DW_FLAT_MAX_W &&
+           nv * k * k <= DW_FLAT_MASKS;
+}
+
+DW_INLINE void dw_flat(const float *in, size_t c, size_t h, size_t w, const float *weight,
+                       const float *bias, const float *residual, float *out, int act,
+                       const int K) {
+    const size_t hw = h * w;
+    const size_t nv = (hw + VF_LANES - 1) / VF_LANES;
+    const ptrdiff_t pad = K / 2;
+    ptrdiff_t off[DW_KMAX * DW_KMAX];
+    vmask masks[DW_FLAT_MASKS];
+    for (int t = 0; t < K * K; t++) {
+        const ptrdiff_t dy = t / K - pad, dx = t % K - pad;
+        off[t] = dy * (ptrdiff_t)w + dx;
+        for (size_t v = 0; v < nv; v++) {
+            unsigned bits = 0;
+            for (size_t i = 0; i < VF_LANES && v * VF_LANES + i < hw; i++) {
+                const ptrdiff_t y = (ptrdiff_t)((v * VF_LANES + i) / w) + dy;
+                const ptrdiff_t x = (ptrdiff_t)((v * VF_LANES + i) % w) + dx;
+                if (y >= 0 && y < (ptrdiff_t)h && x >= 0 && x < (ptrdiff_t)w) {
+                    bits |= 1u << i;
+                }
+            }
+            masks[v * (size_t)(K * K) + (size_t)t] = vf_mask_bits(bits);
+        }
+    }
+    /* Vectors outer, channels inner: a vector's masks stay in registers for every channel,
+     * and the taps are broadcast straight from weight. */
+    for (size_t v = 0; v < nv; v++) {
+        const ptrdiff_t p = (ptrdiff_t)(v * VF_LANES);
+        const size_t n = hw - (size_t)p < VF_LANES ? hw - (size_t)p : VF_LANES;
+        vmask m[DW_KMAX * DW_KMAX];
+#pragma GCC unroll 25
+        for (int t = 0; t < K * K; t++) {
+            m[t] = masks[v * (size_t)(K * K) + (size_t)t];
+        }
+        for (size_t ch = 0; ch < c; ch++) {
+            const float *x = in + ch * hw + p;
+            const float *wk = weight + ch * (size_t)(K * K);
+            /* Two sums halve the FMA latency chain. */
+            vf acc[2] = {vf_set1(bias != NULL ? bias[ch] : 0.0f), vf_zero()};
+#pragma GCC unroll 25
+            for (int t = 0; t < K * K; t++) {
+                acc[t & 1] = vf_fma(vf_load_mask(x, off[t], m[t]), vf_set1(wk[t]), acc[t & 1]);
+            }
+            const size_t at = ch * hw + (size_t)p;
+            dw_store(vf_add(acc[0], acc[1]), out + at, residual != NULL ? residual + at : NULL, n,
+                     act, 1);
+        }
+    }
+}
+
+/* Paired mode: with stride 2 and ow <= VF_LANES / 2 one vector holds output row oy in its
+ * low half and row oy + 1 in its high half. For kernel row ky those read input rows
+ * r = 2 oy - pad + ky and r + 2; one VF_LANES load from each (at the column of tap kx)
+ * split into even and odd elements (vf_even/vf_odd of the two loads) gives taps kx and
+ * kx + 1 of both output rows at once. That is half the FMAs and shuffles of one row per
+ * vector. m[p]: load mask of the pair of taps 2p (the columns inside [0, w)); clip: input
+ * rows outside [0, h) read as zero; two: row oy + 1 exists. */
+DW_INLINE void dw_pair_tile(const float *plane, ptrdiff_t iy, ptrdiff_t h, ptrdiff_t w,
+                            ptrdiff_t pad, const vmask *m, const vf *wt, vf bias, float *out,
+                            const float *res, size_t ow, int two, int act, const int K,
+                            const int clip) {
+    vf acc[2] = {bias, vf_zero()};
+#pragma GCC unroll 8
+    for (int ky = 0; ky < K; ky++) {
+        const ptrdiff_t ra = iy + ky, rb = ra + 2;
+        const int va = !clip || (ra >= 0 && ra < h);
+        const int vb = !clip || (rb >= 0 && rb < h);
+#pragma GCC unroll 4
+        for (int kx = 0; kx < K; kx += 2) {
+            const ptrdiff_t c = kx - pad;
+            const vf a = va ? vf_load_mask(plane + ra * w, c, m[kx / 2]) : vf_zero();
+            const vf b = vb ? vf_load_mask(plane + rb * w, c, m[kx / 2]) : vf_zero();
+            acc[0] = vf_fma(vf_even(a, b), wt[ky * K + kx], acc[0]);
+            if (kx + 1 < K) {
+                acc[1] = vf_fma(vf_odd(a, b), wt[ky * K + kx + 1], acc[1]);
+            }
+        }
+    }
+    vf y = vf_unscramble(vf_add(acc[0], acc[1]));
+    const vmask lo = vf_mask_first(ow);
+    const vmask hi = vf_mask_range(VF_LANES / 2, VF_LANES / 2 + (ptrdiff_t)ow);
+    /* Row oy + 1 starts ow floats on; its lanes start at VF_LANES / 2. */
+    const ptrdiff_t up = (ptrdiff_t)ow - VF_LANES / 2;
+    if (res != NULL) {
+        y = vf_add(y, vf_load_mask(res, 0, lo));
+        if (two) {
+            y = vf_add(y, vf_load_mask(res, up, hi));
+        }
+    }
+    y = vf_act(y, act);
+    vf_store_mask(out, lo, y);
+    if (two) {
+        vf_store_mask_at(out, up, hi, y);
+    }
+}
+
+DW_INLINE void dw_paired(const float *in, size_t c, size_t h, size_t w, const float *weight,
+                         const float *bias, const float *residual, float *out, size_t oh,
+                         size_t ow, size_t pad, int act, vf *wt, const int K) {
+    vmask m[(DW_KMAX + 1) / 2];
+    for (int p = 0; p < (K + 1) / 2; p++) {
+        const ptrdiff_t col = 2 * p - (ptrdiff_t)pad;
+        m[p] = vf_mask_range(-col, (ptrdiff_t)w - col);
+    }
+    for (size_t ch = 0; ch < c; ch++) {
+        const float *plane = in + ch * h * w;
+        const float *wk = weight + ch * (size_t)(K * K);
+#pragma GCC unroll 25
+        for (int t = 0; t < K * K; t++) {
+            wt[t] = vf_set1(wk[t]);
+        }
+        const vf b = vf_set1(bias != NULL ? bias[ch] : 0.0f);
+        for (size_t oy = 0; oy < oh; oy += 2) {
+            const ptrdiff_t iy = (ptrdiff_t)(2 * oy) - (ptrdiff_t)pad;
+            const size_t at = (ch * oh + oy) * ow;
+            const float *r = residual != NULL ? residual + at : NULL;
+            const int two = oy + 1 < oh;
+            if (iy >= 0 && iy + K + 2 <= (ptrdiff_t)h) {
+                dw_pair_tile(plane, iy, (ptrdiff_t)h, (ptrdiff_t)w, (ptrdiff_t)pad, m, wt, b,
+                             out + at, r, ow, two, act, K, 0);
+            } else {
+                dw_pair_tile(plane, iy, (ptrdiff_t)h, (ptrdiff_t)w, (ptrdiff_t)pad, m, wt, b,
+                             out + at, r, ow, two, act, K, 1);
+            }
+        }
+    }
+}
+
+#endif
