@@ -25,14 +25,14 @@
  *   first rows of plane 0 and the last rows of plane c-1 would read outside `in`; there the
  *   edge vectors gather in-bounds loads with TBL instead (out-of-range indices give zeros).
  *   Masks and gather indices depend only on the column, so they are built once per call.
- * - A partial last vector (ow % 4) computes 4 lanes and stores the row's lanes only: it
- *   writes back the old contents of the following lanes (a bit select), or goes through a
- *   stack buffer at the very end of `out`.
+ * - A partial last vector (ow % 4) computes 4 lanes and loads its residual and stores its
+ *   output lane by lane.
  * Each element sums its taps in (ky, kx) order, then adds the bias and the residual.
  * Only elements inside the documented buffers are read.
  */
 #include <string.h>
-#include "neon_common.h"
+#include "dwconv_a64_asm.h"
+#include "dwconv_neon.h"
 
 #ifdef __aarch64__
 #define B 4 /* interior vectors per block */
@@ -56,6 +56,7 @@ struct edge {
 /* Column plan of one call: head edges, interior vectors [vi0, vi1), tail edges. Edge loads
  * read row offsets [lo, hi] (lo may be negative, hi may pass the row end). */
 struct cols {
+    const struct grt_dw_flat_masks *flat; /* 3x3 s1 pad 1 planes, else NULL */
     size_t vi0, vi1;
     size_t nhead, nedge;
     ptrdiff_t lo, hi;
@@ -97,16 +98,14 @@ GRT_INLINE void store4(float *o, const float *res, float32x4_t acc, float32x4_t 
     vst1q_f32(o, grt_neon_act(y, act));
 }
 
-/* Sum of taps of the output vector whose window starts at row offset off = j * S - pad.
- * m: per-kx lane masks, or NULL for an interior vector. */
-GRT_INLINE float32x4_t vec_taps(const rows_t *rw, ptrdiff_t off, const taps_t *tp,
-                                const uint32x4_t *m, const int K, const int S) {
+/* Sum of taps of an interior output vector whose window starts at row offset
+ * off = j * S - pad. */
+GRT_INLINE float32x4_t vec_taps(const rows_t *rw, ptrdiff_t off, const taps_t *tp, const int K,
+                                const int S) {
     float32x4_t acc = vdupq_n_f32(0.0f);
-#define MASK(x, kx) (m != NULL ? vreinterpretq_f32_u32(vandq_u32(vreinterpretq_u32_f32(x), m[kx])) : (x))
     if (S == 1) {
 #define V1_TAP(ky, kx)                                                                         \
-    acc = TAP(acc, MASK(vld1q_f32(rw->r[ky] + off + (kx)), kx), *tp, (ky) * K + (kx),          \
-              (ky) == 0 && (kx) == 0);
+    acc = TAP(acc, vld1q_f32(rw->r[ky] + off + (kx)), *tp, (ky) * K + (kx), (ky) == 0 && (kx) == 0);
         if (K == 3) {
             FOR_TAPS3(V1_TAP)
         } else {
@@ -117,9 +116,9 @@ GRT_INLINE float32x4_t vec_taps(const rows_t *rw, ptrdiff_t off, const taps_t *t
 #define V2_TAP(ky, kx)                                                                         \
     {                                                                                          \
         const float32x4x2_t v = vld2q_f32(rw->r[ky] + off + (kx));                             \
-        acc = TAP(acc, MASK(v.val[0], kx), *tp, (ky) * K + (kx), (ky) == 0 && (kx) == 0);      \
+        acc = TAP(acc, v.val[0], *tp, (ky) * K + (kx), (ky) == 0 && (kx) == 0);                \
         if ((kx) + 1 < K) {                                                                    \
-            acc = TAP(acc, MASK(v.val[1], (kx) + 1), *tp, (ky) * K + (kx) + 1, 0);             \
+            acc = TAP(acc, v.val[1], *tp, (ky) * K + (kx) + 1, 0);                             \
         }                                                                                      \
     }
         if (K == 3) {
@@ -129,7 +128,47 @@ GRT_INLINE float32x4_t vec_taps(const rows_t *rw, ptrdiff_t off, const taps_t *t
         }
 #undef V2_TAP
     }
-#undef MASK
+    return acc;
+}
+
+/* The same for an edge vector, whose loads reach past the row: one partial sum per kernel
+ * column kx, each cleared outside the row by the column's mask (one AND per column, not
+ * per tap; an AND gives exact zeros whatever the neighbouring floats hold). */
+GRT_INLINE float32x4_t vec_taps_masked(const rows_t *rw, ptrdiff_t off, const taps_t *tp,
+                                       const uint32x4_t *m, const int K, const int S) {
+    float32x4_t col[KMAX];
+    if (S == 1) {
+#define M1_TAP(ky, kx)                                                                         \
+    col[kx] = TAP(col[kx], vld1q_f32(rw->r[ky] + off + (kx)), *tp, (ky) * K + (kx), (ky) == 0);
+        if (K == 3) {
+            FOR_TAPS3(M1_TAP)
+        } else {
+            FOR_TAPS5(M1_TAP)
+        }
+#undef M1_TAP
+    } else {
+#define M2_TAP(ky, kx)                                                                         \
+    {                                                                                          \
+        const float32x4x2_t v = vld2q_f32(rw->r[ky] + off + (kx));                             \
+        col[kx] = TAP(col[kx], v.val[0], *tp, (ky) * K + (kx), (ky) == 0);                     \
+        if ((kx) + 1 < K) {                                                                    \
+            col[(kx) + 1] = TAP(col[(kx) + 1], v.val[1], *tp, (ky) * K + (kx) + 1, (ky) == 0); \
+        }                                                                                      \
+    }
+        if (K == 3) {
+            FOR_PAIRS3(M2_TAP)
+        } else {
+            FOR_PAIRS5(M2_TAP)
+        }
+#undef M2_TAP
+    }
+#define MASKED(kx) vreinterpretq_f32_u32(vandq_u32(vreinterpretq_u32_f32(col[kx]), m[kx]))
+    float32x4_t acc = vaddq_f32(MASKED(0), MASKED(1));
+#pragma GCC unroll 4
+    for (int kx = 2; kx < K; kx++) {
+        acc = vaddq_f32(acc, MASKED(kx));
+    }
+#undef MASKED
     return acc;
 }
 
@@ -158,6 +197,22 @@ GRT_INLINE float32x4_t vec_taps_gather(const rows_t *rw, const struct edge *e,
 GRT_INLINE void block_taps(const rows_t *rw, ptrdiff_t off, const taps_t *tp, float32x4_t *acc,
                            const int K, const int S) {
 #ifdef __aarch64__
+    if (K == 3 && S == 1) {
+        grt_a64_dw3s1_block4(rw->r[0] + off, rw->r[1] + off, rw->r[2] + off, tp->q[0], tp->q[1],
+                             tp->q[2], acc);
+        return;
+    }
+    if (K == 3 && S == 2) {
+        grt_a64_dw3s2_block4(rw->r[0] + off, rw->r[1] + off, rw->r[2] + off, tp->q[0], tp->q[1],
+                             tp->q[2], acc);
+        return;
+    }
+    if (K == 5 && S == 2) {
+        const float *r[5] = {rw->r[0] + off, rw->r[1] + off, rw->r[2] + off, rw->r[3] + off,
+                             rw->r[4] + off};
+        grt_a64_dw5s2_block4(r, tp->q, acc);
+        return;
+    }
     if (S == 1) {
         /* One LD1 of 4 registers per tap feeds the 4 vectors. */
 #define B1_TAP(ky, kx)                                                                         \
@@ -178,46 +233,36 @@ GRT_INLINE void block_taps(const rows_t *rw, ptrdiff_t off, const taps_t *tp, fl
 #endif
 #pragma GCC unroll 4
     for (int i = 0; i < B; i++) {
-        acc[i] = vec_taps(rw, off + 4 * i * S, tp, NULL, K, S);
+        acc[i] = vec_taps(rw, off + 4 * i * S, tp, K, S);
     }
 }
 
-/* An edge vector: masked loads, or gathers when the row is at an end of the buffer; a
- * partial vector keeps the lanes past the row as they are, or at the very end of the
- * buffer goes through a stack buffer. */
+/* An edge vector: masked loads, or gathers when the row is at an end of the buffer. A
+ * partial vector loads its residual and stores its output lane by lane. */
 GRT_INLINE void edge_vec(const rows_t *rw, const struct edge *e, ptrdiff_t pad, int gather,
                          const taps_t *tp, float32x4_t b, float *o, const float *res,
-                         int partial_in_bounds, const int K, const int S, const int act) {
+                         const int K, const int S, const int act) {
     const float32x4_t acc = gather ? vec_taps_gather(rw, e, tp, K, S)
-                                   : vec_taps(rw, (ptrdiff_t)(e->j * S) - pad, tp, e->m, K, S);
+                                   : vec_taps_masked(rw, (ptrdiff_t)(e->j * S) - pad, tp, e->m, K, S);
     float *oj = o + e->j;
     const float *rj = res != NULL ? res + e->j : NULL;
     if (e->n == 4) {
         store4(oj, rj, acc, b, act);
-    } else if (partial_in_bounds) {
-        const uint32_t k[4] = {0u, e->n > 1 ? 0u : ~0u, e->n > 2 ? 0u : ~0u, ~0u};
-        const float32x4_t old = vld1q_f32(oj);
-        float32x4_t y = vaddq_f32(acc, b);
-        if (rj != NULL) {
-            y = vaddq_f32(y, vld1q_f32(rj));
-        }
-        vst1q_f32(oj, vbslq_f32(vld1q_u32(k), old, grt_neon_act(y, act)));
-    } else {
-        float t[4] = {0.0f, 0.0f, 0.0f, 0.0f};
-        if (rj != NULL) {
-            memcpy(t, rj, e->n * sizeof(float));
-        }
-        store4(t, t, acc, b, act);
-        memcpy(oj, t, e->n * sizeof(float));
+        return;
     }
+    float32x4_t y = vaddq_f32(acc, b);
+    if (rj != NULL) {
+        y = vaddq_f32(y, grt_load_partial(rj, e->n));
+    }
+    grt_store_partial(oj, grt_neon_act(y, act), e->n);
 }
 
 /* One output row. gather: the edge loads would leave the input buffer. */
 GRT_INLINE void dw_row(const rows_t *rw, const struct cols *cp, ptrdiff_t pad, int gather,
                        const taps_t *tp, float32x4_t b, float *o, const float *res,
-                       int partial_in_bounds, const int K, const int S, const int act) {
+                       const int K, const int S, const int act) {
     for (size_t e = 0; e < cp->nhead; e++) {
-        edge_vec(rw, &cp->e[e], pad, gather, tp, b, o, res, partial_in_bounds, K, S, act);
+        edge_vec(rw, &cp->e[e], pad, gather, tp, b, o, res, K, S, act);
     }
     size_t vi = cp->vi0;
     ptrdiff_t off = (ptrdiff_t)(4 * vi * S) - pad;
@@ -249,35 +294,137 @@ GRT_INLINE void dw_row(const rows_t *rw, const struct cols *cp, ptrdiff_t pad, i
         rv = rv != NULL ? rv + 4 * B : NULL;
     }
     for (; vi < cp->vi1; vi++) {
-        store4(ov, rv, vec_taps(rw, off, tp, NULL, K, S), b, act);
+        store4(ov, rv, vec_taps(rw, off, tp, K, S), b, act);
         off += 4 * S;
         ov += 4;
         rv = rv != NULL ? rv + 4 : NULL;
     }
     for (size_t e = cp->nhead; e < cp->nedge; e++) {
-        edge_vec(rw, &cp->e[e], pad, gather, tp, b, o, res, partial_in_bounds, K, S, act);
+        edge_vec(rw, &cp->e[e], pad, gather, tp, b, o, res, K, S, act);
     }
 }
 
-/* One output row, specialized per (K, S, act) and kept out of line: the register allocator
- * then holds the taps in registers for the whole row. */
-typedef void (*row_fn)(const rows_t *, const struct cols *, ptrdiff_t, int, const taps_t *,
-                       float32x4_t, float *, const float *, int);
-#define ROW_FN(K, S, A)                                                                        \
-    static __attribute__((noinline)) void row_##K##_##S##_##A(                                 \
-        const rows_t *rw, const struct cols *cp, ptrdiff_t pad, int gather, const taps_t *tp,  \
-        float32x4_t b, float *o, const float *res, int partial_in_bounds) {                    \
-        const taps_t t = *tp;                                                                  \
-        dw_row(rw, cp, pad, gather, &t, b, o, res, partial_in_bounds, K, S, A);                \
+/* Rows [*ky0, *ky1) of the kernel of output row oy are inside the image; rw gets their row
+ * pointers and, for the others, the first inside row (read with zero taps). */
+GRT_INLINE void row_setup(const float *plane, size_t h, size_t w, size_t oy, size_t pad,
+                          rows_t *rw, size_t *ky0, size_t *ky1, const int K, const int S) {
+    const ptrdiff_t y0 = (ptrdiff_t)(oy * (size_t)S) - (ptrdiff_t)pad;
+    *ky0 = y0 < 0 ? (size_t)(-y0) : 0;
+    *ky1 = (ptrdiff_t)h - y0 < K ? (size_t)((ptrdiff_t)h - y0) : (size_t)K;
+    const float *first = plane + (y0 + (ptrdiff_t)*ky0) * (ptrdiff_t)w;
+#pragma GCC unroll 5
+    for (int ky = 0; ky < K; ky++) {
+        rw->r[ky] = (size_t)ky >= *ky0 && (size_t)ky < *ky1
+                        ? first + (ky - (ptrdiff_t)*ky0) * (ptrdiff_t)w
+                        : first;
     }
-#define ROW_FNS(K, S)                                                                          \
-    ROW_FN(K, S, 0) ROW_FN(K, S, 1) ROW_FN(K, S, 2) ROW_FN(K, S, 3)                            \
-    static const row_fn rows_##K##_##S[4] = {row_##K##_##S##_0, row_##K##_##S##_1,             \
-                                             row_##K##_##S##_2, row_##K##_##S##_3};
-ROW_FNS(3, 1)
-ROW_FNS(3, 2)
-ROW_FNS(5, 1)
-ROW_FNS(5, 2)
+}
+
+/* One row at the top or bottom of a plane, or at an end of the buffer: taps of kernel rows
+ * outside the image masked to zero, edge loads gathered when they would leave `in`. Out of
+ * line: a few rows per plane. lo_ok / hi_ok: plane-relative offsets that may be read. */
+GRT_INLINE void slow_row(const float *plane, size_t h, size_t w, size_t oy, size_t pad,
+                         ptrdiff_t lo_ok, ptrdiff_t hi_ok, const struct cols *cp,
+                         const taps_t *full, const uint32x4_t *kyv, float32x4_t b, float *o,
+                         const float *res, const int K, const int S, const int act) {
+    rows_t rw;
+    size_t ky0, ky1;
+    row_setup(plane, h, w, oy, pad, &rw, &ky0, &ky1, K, S);
+    taps_t tp = *full;
+    if (ky0 != 0 || ky1 != (size_t)K) {
+        const uint32x4_t lo = vdupq_n_u32((uint32_t)ky0), hi = vdupq_n_u32((uint32_t)ky1);
+        for (int i = 0; i < (K * K + 3) / 4; i++) {
+            const uint32x4_t keep = vandq_u32(vcgeq_u32(kyv[i], lo), vcltq_u32(kyv[i], hi));
+            tp.q[i] = vreinterpretq_f32_u32(vandq_u32(vreinterpretq_u32_f32(full->q[i]), keep));
+        }
+    }
+    const ptrdiff_t first = rw.r[ky0] - plane, last = rw.r[ky1 - 1] - plane;
+    const int gather = first + cp->lo < lo_ok || last + cp->hi > hi_ok;
+    dw_row(&rw, cp, (ptrdiff_t)pad, gather, &tp, b, o, res, K, S, act);
+}
+
+/* One plane (channel), specialized per (K, S, act) and out of line, so the taps stay in
+ * registers for all its rows. Rows whose whole window is inside the image and whose edge
+ * loads stay inside `in` take the lean path: K row pointers stepped by S rows, no masks of
+ * taps, no gathers. */
+typedef void (*plane_fn)(const float *, size_t, size_t, size_t, size_t, ptrdiff_t, ptrdiff_t,
+                         const struct cols *, const taps_t *, const uint32x4_t *, float32x4_t,
+                         float *, const float *, size_t);
+GRT_INLINE void plane(const float *pl, size_t h, size_t w, size_t oh, size_t pad,
+                      ptrdiff_t lo_ok, ptrdiff_t hi_ok, const struct cols *cp,
+                      const taps_t *full, const uint32x4_t *kyv, float32x4_t b, float *o,
+                      const float *res, size_t ow, const int K, const int S, const int act) {
+    const ptrdiff_t sw = (ptrdiff_t)w;
+    if (K == 3 && S == 1 && cp->flat != NULL && lo_ok <= -(sw + 1) &&
+        (ptrdiff_t)(h * w) + sw + 4 <= hi_ok) {
+        float t9[12];
+        vst1q_f32(t9, full->q[0]);
+        vst1q_f32(t9 + 4, full->q[1]);
+        vst1q_f32(t9 + 8, full->q[2]);
+        grt_neon_dwconv3x3s1_flat(pl, h, w, t9, vgetq_lane_f32(b, 0), res, o, act, cp->flat);
+        return;
+    }
+    /* Output rows [oy0, oy1) take the lean path: window inside the image, edge loads
+     * inside `in` (conditions monotonic in oy). */
+    size_t oy0 = oh, oy1 = oh;
+    for (size_t oy = 0; oy < oh; oy++) {
+        const ptrdiff_t y0 = (ptrdiff_t)(oy * (size_t)S) - (ptrdiff_t)pad;
+        const int inside = y0 >= 0 && y0 + K <= (ptrdiff_t)h && y0 * sw + cp->lo >= lo_ok &&
+                           (y0 + K - 1) * sw + cp->hi <= hi_ok;
+        if (inside && oy0 == oh) {
+            oy0 = oy;
+        }
+        if (inside) {
+            oy1 = oy + 1;
+        }
+        if (!inside && oy0 != oh) {
+            break;
+        }
+    }
+    if (oy0 == oh) {
+        oy0 = oy1 = 0;
+    }
+    for (size_t oy = 0; oy < oy0; oy++) {
+        slow_row(pl, h, w, oy, pad, lo_ok, hi_ok, cp, full, kyv, b, o + oy * ow,
+                 res != NULL ? res + oy * ow : NULL, K, S, act);
+    }
+    const taps_t tp = *full;
+    rows_t rw;
+#pragma GCC unroll 5
+    for (int ky = 0; ky < K; ky++) {
+        rw.r[ky] = pl + ((ptrdiff_t)(oy0 * (size_t)S) - (ptrdiff_t)pad + ky) * sw;
+    }
+    float *orow = o + oy0 * ow;
+    const float *rrow = res != NULL ? res + oy0 * ow : NULL;
+    for (size_t oy = oy0; oy < oy1; oy++) {
+        dw_row(&rw, cp, (ptrdiff_t)pad, 0, &tp, b, orow, rrow, K, S, act);
+#pragma GCC unroll 5
+        for (int ky = 0; ky < K; ky++) {
+            rw.r[ky] += S * sw;
+        }
+        orow += ow;
+        rrow = rrow != NULL ? rrow + ow : NULL;
+    }
+    for (size_t oy = oy1; oy < oh; oy++) {
+        slow_row(pl, h, w, oy, pad, lo_ok, hi_ok, cp, full, kyv, b, o + oy * ow,
+                 res != NULL ? res + oy * ow : NULL, K, S, act);
+    }
+}
+#define PLANE_FN(K, S, A)                                                                      \
+    static __attribute__((noinline)) void plane_##K##_##S##_##A(                               \
+        const float *pl, size_t h, size_t w, size_t oh, size_t pad, ptrdiff_t lo_ok,           \
+        ptrdiff_t hi_ok, const struct cols *cp, const taps_t *full, const uint32x4_t *kyv,     \
+        float32x4_t b, float *o, const float *res, size_t ow) {                                \
+        plane(pl, h, w, oh, pad, lo_ok, hi_ok, cp, full, kyv, b, o, res, ow, K, S, A);          \
+    }
+#define PLANE_FNS(K, S)                                                                        \
+    PLANE_FN(K, S, 0) PLANE_FN(K, S, 1) PLANE_FN(K, S, 2) PLANE_FN(K, S, 3)                    \
+    static const plane_fn planes_##K##_##S[4] = {plane_##K##_##S##_0, plane_##K##_##S##_1,     \
+                                                 plane_##K##_##S##_2, plane_##K##_##S##_3};
+PLANE_FNS(3, 1)
+PLANE_FNS(3, 2)
+PLANE_FNS(5, 1)
+PLANE_FNS(5, 2)
 
 /* The column plan; returns 0 when there are more than MAX_EDGE edge vectors. */
 static int plan_columns(size_t w, size_t ow, size_t K, size_t S, size_t pad, struct cols *cp) {
@@ -361,51 +508,22 @@ GRT_INLINE void tap_rows(uint32x4_t kyv[7], int K) {
 
 static void dwconv(const float *in, size_t c, size_t h, size_t w, const float *weight,
                    const float *bias, const float *residual, float *out, size_t oh, size_t ow,
-                   size_t pad, const struct cols *cp, const int K, const int S, row_fn row) {
-    const ptrdiff_t in_len = (ptrdiff_t)(c * h * w);
-    const size_t out_len = c * oh * ow;
+                   size_t pad, const struct cols *cp, const int K, plane_fn fn) {
     uint32x4_t kyv[7];
     tap_rows(kyv, K);
-    const int nq = (K * K + 3) / 4;
+    const size_t hw = h * w, ohw = oh * ow;
     for (size_t ch = 0; ch < c; ch++) {
-        const float *plane = in + ch * h * w;
-        const float *wk = weight + ch * (size_t)(K * K);
-        const float32x4_t b = vdupq_n_f32(bias != NULL ? bias[ch] : 0.0f);
         taps_t full;
-        {
-            float t[28] = {0.0f};
-            memcpy(t, wk, (size_t)(K * K) * sizeof(float));
-            for (int i = 0; i < 7; i++) {
-                full.q[i] = vld1q_f32(t + 4 * i);
-            }
+        float t[28] = {0.0f};
+        memcpy(t, weight + ch * (size_t)(K * K), (size_t)(K * K) * sizeof(float));
+        for (int i = 0; i < 7; i++) {
+            full.q[i] = vld1q_f32(t + 4 * i);
         }
-        for (size_t oy = 0; oy < oh; oy++) {
-            float *o = out + (ch * oh + oy) * ow;
-            const float *r = residual != NULL ? residual + (ch * oh + oy) * ow : NULL;
-            /* Kernel rows [ky0, ky1) are inside the image; the others read row ky0 with
-             * their taps zeroed. */
-            const ptrdiff_t y0 = (ptrdiff_t)(oy * S) - (ptrdiff_t)pad;
-            const size_t ky0 = y0 < 0 ? (size_t)(-y0) : 0;
-            const size_t ky1 = (ptrdiff_t)h - y0 < K ? (size_t)((ptrdiff_t)h - y0) : (size_t)K;
-            rows_t rw;
-            const float *first = plane + (y0 + (ptrdiff_t)ky0) * (ptrdiff_t)w;
-            for (int ky = 0; ky < K; ky++) {
-                rw.r[ky] = (size_t)ky >= ky0 && (size_t)ky < ky1 ? first + (ky - (ptrdiff_t)ky0) * (ptrdiff_t)w
-                                                                 : first;
-            }
-            taps_t tp = full;
-            if (ky0 != 0 || ky1 != (size_t)K) {
-                const uint32x4_t lo = vdupq_n_u32((uint32_t)ky0), hi = vdupq_n_u32((uint32_t)ky1);
-                for (int i = 0; i < nq; i++) {
-                    const uint32x4_t keep = vandq_u32(vcgeq_u32(kyv[i], lo), vcltq_u32(kyv[i], hi));
-                    tp.q[i] = vreinterpretq_f32_u32(vandq_u32(vreinterpretq_u32_f32(full.q[i]), keep));
-                }
-            }
-            const ptrdiff_t first_at = first - in, last_at = first_at + (ptrdiff_t)((ky1 - 1 - ky0) * w);
-            const int gather = first_at + cp->lo < 0 || last_at + cp->hi >= in_len;
-            const int partial_in_bounds = (size_t)(o - out) + ow + 4 <= out_len;
-            row(&rw, cp, (ptrdiff_t)pad, gather, &tp, b, o, r, partial_in_bounds);
-        }
+        /* Plane-relative offsets inside `in`. */
+        const ptrdiff_t lo_ok = -(ptrdiff_t)(ch * hw), hi_ok = (ptrdiff_t)((c - ch) * hw) - 1;
+        fn(in + ch * hw, h, w, oh, pad, lo_ok, hi_ok, cp, &full, kyv,
+           vdupq_n_f32(bias != NULL ? bias[ch] : 0.0f), out + ch * ohw,
+           residual != NULL ? residual + ch * ohw : NULL, ow);
     }
 }
 
@@ -413,6 +531,12 @@ void grt_f32_dwconv_neon(const float *in, size_t c, size_t h, size_t w, const fl
                          const float *bias, const float *residual, float *out, size_t oh,
                          size_t ow, size_t k, size_t stride, size_t pad, int act) {
     struct cols cp;
+    struct grt_dw_flat_masks fm;
+    cp.flat = NULL;
+    if (k == 3 && stride == 1 && pad == 1 && h >= 2 && w >= 2 && w <= GRT_DW_FLAT_MAX_W) {
+        grt_neon_dwconv3x3s1_flat_masks(w, &fm);
+        cp.flat = &fm;
+    }
     const int fast = (k == 3 || k == 5) && (stride == 1 || stride == 2) &&
                      w >= (stride == 1 ? 4u : 8u) && plan_columns(w, ow, k, stride, pad, &cp);
     if (!fast) {
@@ -422,7 +546,7 @@ void grt_f32_dwconv_neon(const float *in, size_t c, size_t h, size_t w, const fl
     }
     const int a = act >= 0 && act <= 3 ? act : 0;
 #define DW_CALL(K, S)                                                                          \
-    dwconv(in, c, h, w, weight, bias, residual, out, oh, ow, pad, &cp, K, S, rows_##K##_##S[a])
+    dwconv(in, c, h, w, weight, bias, residual, out, oh, ow, pad, &cp, K, planes_##K##_##S[a])
     if (k == 3 && stride == 1) {
         DW_CALL(3, 1);
     } else if (k == 3) {
