@@ -11,6 +11,136 @@ use std::ptr;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
+// Depthwise, stem conv, SE, global pool and add at the layer shapes of RepGhostNet 1.0x
+// (`rg100`, 224x224) and GhostNet 1.0x (`gn100`, for `add`, which RepGhostNet fuses away).
+// Ids are `<op>/<model>_<block>_<layer>_<CxHxW input>/<kernel set>`, e.g.
+// `dwconv/rg100_b3_dw5x5s2_36x56x56/avx512`. Convolutions report throughput as elements =
+// flops (2 per multiply-add), so criterion's "Gelem/s" reads as GFLOP/s; the memory-bound
+// ops report bytes read and written (GB/s). Time is the bench thread's CPU time, as for the
+// GEMM benches below (`ThreadTime`).
+
+/// A depthwise layer: name, channels, input size, kernel, stride, fused act, fused residual.
+struct DwLayer {
+    name: &'static str,
+    c: usize,
+    hw: usize,
+    k: usize,
+    stride: usize,
+    act: Act,
+    residual: bool,
+}
+
+const fn dw(
+    name: &'static str,
+    c: usize,
+    hw: usize,
+    k: usize,
+    stride: usize,
+    act: Act,
+    residual: bool,
+) -> DwLayer {
+    DwLayer {
+        name,
+        c,
+        hw,
+        k,
+        stride,
+        act,
+        residual,
+    }
+}
+
+/// Every distinct depthwise shape of RepGhostNet 1.0x at 224x224 (ghost cheap operations
+/// with ReLU or the fused residual, strided `conv_dw` and shortcut convs without).
+const DW_LAYERS: [DwLayer; 14] = [
+    dw("rg100_b0_dw3x3s1_8x112x112", 8, 112, 3, 1, Act::Relu, false),
+    dw(
+        "rg100_b0_dw3x3s1_16x112x112",
+        16,
+        112,
+        3,
+        1,
+        Act::None,
+        true,
+    ),
+    dw(
+        "rg100_b1_dw3x3s1_24x112x112",
+        24,
+        112,
+        3,
+        1,
+        Act::Relu,
+        false,
+    ),
+    dw(
+        "rg100_b1_dw3x3s2_24x112x112",
+        24,
+        112,
+        3,
+        2,
+        Act::None,
+        false,
+    ),
+    dw("rg100_b2_dw3x3s1_36x56x56", 36, 56, 3, 1, Act::Relu, false),
+    dw("rg100_b3_dw5x5s2_36x56x56", 36, 56, 5, 2, Act::None, false),
+    dw("rg100_b4_dw3x3s1_60x28x28", 60, 28, 3, 1, Act::Relu, false),
+    dw(
+        "rg100_b5_dw3x3s2_120x28x28",
+        120,
+        28,
+        3,
+        2,
+        Act::None,
+        false,
+    ),
+    dw("rg100_b6_dw3x3s1_80x14x14", 80, 14, 3, 1, Act::None, true),
+    dw(
+        "rg100_b6_dw3x3s1_336x14x14",
+        336,
+        14,
+        3,
+        1,
+        Act::Relu,
+        false,
+    ),
+    dw(
+        "rg100_b7_dw5x5s2_336x14x14",
+        336,
+        14,
+        5,
+        2,
+        Act::None,
+        false,
+    ),
+    dw(
+        "rg100_b7_dw5x5s2_112x14x14",
+        112,
+        14,
+        5,
+        2,
+        Act::None,
+        false,
+    ),
+    dw("rg100_b8_dw3x3s1_160x7x7", 160, 7, 3, 1, Act::None, true),
+    dw("rg100_b8_dw3x3s1_480x7x7", 480, 7, 3, 1, Act::Relu, false),
+];
+
+/// SE layers: name, channels, spatial size, reduced channels (timm `make_divisible(c / 4, 4)`).
+const SE_LAYERS: [(&str, usize, usize, usize); 5] = [
+    ("rg100_b3_se_36x28x28", 36, 28, 12),
+    ("rg100_b4_se_60x28x28", 60, 28, 16),
+    ("rg100_b6_se_336x14x14", 336, 14, 84),
+    ("rg100_b7_se_336x7x7", 336, 7, 84),
+    ("rg100_b8_se_480x7x7", 480, 7, 120),
+];
+
+/// Residual adds of GhostNet 1.0x: name, channels, spatial size.
+const ADD_LAYERS: [(&str, usize, usize); 3] = [
+    ("gn100_b0_add_16x112x112", 16, 112),
+    ("gn100_b2_add_24x56x56", 24, 56),
+    ("gn100_b4_add_40x28x28", 40, 28),
+];
+
 /// Deterministic data in [-1, 1).
 fn data(n: usize, seed: u32) -> Vec<f32> {
     let mut s = seed.wrapping_mul(2_654_435_761).wrapping_add(1);
@@ -37,6 +167,180 @@ fn runnable_sets() -> Vec<&'static KernelSet> {
             ok
         })
         .collect()
+}
+
+/// A group of the depthwise/stem/SE/pool/add benches: short samples like `gemm_group`, on
+/// the bench thread's CPU time (`ThreadTime`, below).
+fn short_group<'a>(c: &'a mut Criterion<ThreadTime>, name: &str) -> BenchmarkGroup<'a, ThreadTime> {
+    let mut g = c.benchmark_group(name);
+    g.warm_up_time(Duration::from_millis(200))
+        .measurement_time(Duration::from_millis(600))
+        .sample_size(60);
+    g
+}
+
+fn bench_dwconv(c: &mut Criterion<ThreadTime>) {
+    let mut g = short_group(c, "dwconv");
+    for l in &DW_LAYERS {
+        let pad = l.k / 2;
+        let o = (l.hw + 2 * pad - l.k) / l.stride + 1;
+        let input = data(l.c * l.hw * l.hw, 1);
+        let weight = data(l.c * l.k * l.k, 2);
+        let bias = data(l.c, 3);
+        let res = data(l.c * o * o, 4);
+        let mut out = vec![0.0f32; l.c * o * o];
+        g.throughput(Throughput::Elements((2 * l.c * o * o * l.k * l.k) as u64));
+        for ks in runnable_sets() {
+            let r = if l.residual {
+                res.as_ptr()
+            } else {
+                ptr::null()
+            };
+            g.bench_function(BenchmarkId::new(l.name, ks.name), |b| {
+                b.iter(|| unsafe {
+                    (ks.dwconv)(
+                        input.as_ptr(),
+                        l.c,
+                        l.hw,
+                        l.hw,
+                        weight.as_ptr(),
+                        bias.as_ptr(),
+                        r,
+                        out.as_mut_ptr(),
+                        o,
+                        o,
+                        l.k,
+                        l.stride,
+                        pad,
+                        l.act,
+                    )
+                });
+            });
+        }
+    }
+    g.finish();
+}
+
+/// The stem of RepGhostNet/GhostNet 1.0x: 3 -> 16 channels, 3x3 stride 2, ReLU.
+fn bench_stem(c: &mut Criterion<ThreadTime>) {
+    let mut g = short_group(c, "conv");
+    let (cin, cout, hw, k, stride, pad) = (3, 16, 224, 3, 2, 1);
+    let o = (hw + 2 * pad - k) / stride + 1;
+    let input = data(cin * hw * hw, 5);
+    let weight = data(cout * cin * k * k, 6);
+    let bias = data(cout, 7);
+    let mut out = vec![0.0f32; cout * o * o];
+    g.throughput(Throughput::Elements(
+        (2 * cout * o * o * cin * k * k) as u64,
+    ));
+    for ks in runnable_sets() {
+        g.bench_function(
+            BenchmarkId::new("rg100_stem_conv3x3s2_3x224x224", ks.name),
+            |b| {
+                b.iter(|| unsafe {
+                    (ks.conv)(
+                        input.as_ptr(),
+                        cin,
+                        hw,
+                        hw,
+                        weight.as_ptr(),
+                        bias.as_ptr(),
+                        ptr::null(),
+                        out.as_mut_ptr(),
+                        cout,
+                        o,
+                        o,
+                        k,
+                        stride,
+                        pad,
+                        Act::Relu,
+                    )
+                });
+            },
+        );
+    }
+    g.finish();
+}
+
+/// SE out of place, as the planner runs it (in place would also shrink the input by the gate
+/// on every iteration, into denormals); throughput counts the tensor read twice and written
+/// once.
+fn bench_se(c: &mut Criterion<ThreadTime>) {
+    let mut g = short_group(c, "se");
+    for &(name, ch, hw, rd) in &SE_LAYERS {
+        let n = ch * hw * hw;
+        let x = data(n, 8);
+        let (w1, b1, w2, b2) = (
+            data(rd * ch, 9),
+            data(rd, 10),
+            data(ch * rd, 11),
+            data(ch, 12),
+        );
+        let mut scratch = vec![0.0f32; ch + rd];
+        let mut out = vec![0.0f32; n];
+        g.throughput(Throughput::Bytes((3 * n * 4) as u64));
+        for ks in runnable_sets() {
+            g.bench_function(BenchmarkId::new(name, ks.name), |b| {
+                b.iter(|| unsafe {
+                    (ks.se)(
+                        x.as_ptr(),
+                        ch,
+                        hw * hw,
+                        w1.as_ptr(),
+                        b1.as_ptr(),
+                        rd,
+                        w2.as_ptr(),
+                        b2.as_ptr(),
+                        Act::HardSigmoid,
+                        scratch.as_mut_ptr(),
+                        out.as_mut_ptr(),
+                    )
+                });
+            });
+        }
+    }
+    g.finish();
+}
+
+fn bench_gavgpool(c: &mut Criterion<ThreadTime>) {
+    let mut g = short_group(c, "gavgpool");
+    let (ch, hw) = (960, 49);
+    let input = data(ch * hw, 13);
+    let mut out = vec![0.0f32; ch];
+    g.throughput(Throughput::Bytes((ch * hw * 4) as u64));
+    for ks in runnable_sets() {
+        g.bench_function(
+            BenchmarkId::new("rg100_head_gavgpool_960x7x7", ks.name),
+            |b| {
+                b.iter(|| unsafe { (ks.gavgpool)(input.as_ptr(), ch, hw, out.as_mut_ptr()) });
+            },
+        );
+    }
+    g.finish();
+}
+
+fn bench_add(c: &mut Criterion<ThreadTime>) {
+    let mut g = short_group(c, "add");
+    for &(name, ch, hw) in &ADD_LAYERS {
+        let n = ch * hw * hw;
+        let (a, bv) = (data(n, 14), data(n, 15));
+        let mut out = vec![0.0f32; n];
+        g.throughput(Throughput::Bytes((3 * n * 4) as u64));
+        for ks in runnable_sets() {
+            g.bench_function(BenchmarkId::new(name, ks.name), |b| {
+                b.iter(|| unsafe {
+                    (ks.add)(a.as_ptr(), bv.as_ptr(), out.as_mut_ptr(), n, Act::None)
+                });
+            });
+        }
+    }
+    g.finish();
+}
+
+criterion_group! {
+    name = dw_benches;
+    config = Criterion::default().with_measurement(ThreadTime::new());
+    targets = bench_dwconv, bench_stem, bench_se, bench_gavgpool, bench_add
 }
 
 // 1x1 conv (GEMM) and FC at the layer shapes of RepGhostNet 1.0x (`rg100`) and GhostNet
@@ -254,4 +558,4 @@ criterion_group! {
     targets = conv1x1, fc
 }
 
-criterion_main!(gemm_benches);
+criterion_main!(dw_benches, gemm_benches);

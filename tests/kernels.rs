@@ -719,3 +719,23 @@ fn conv1x1_x86_tile_edges() {
         }
     }
 }
+
+/// Depthwise rows wider than the x86 kernels' per-call table of border-block masks
+/// (kernels/x86/dw_dwconv_impl.h, `DW_MASK_TABLE`): with that many column blocks the masks
+/// are computed per block instead. Both strides, both kernel sizes, ragged last blocks.
+#[test]
+fn dwconv_wide_rows() {
+    let epis = epilogues();
+    let cases = [
+        (400, (3, 1, 1)),
+        (397, (5, 1, 2)),
+        (401, (3, 2, 1)),
+        (403, (5, 2, 2)),
+    ];
+    for ks in runnable() {
+        for (i, &(w, win)) in cases.iter().enumerate() {
+            let epi = epis[(7 * i) % epis.len()];
+            check_conv(ks, Conv::depthwise(3, (5, w), win), epi, i as u64);
+        }
+    }
+}

@@ -38,7 +38,8 @@
 #include "x86/dw_tile_common.h"
 
 /* Loads per input row of one block: K vectors at stride 1, pairs (even/odd split) at
- * stride 2. Slot l of a stride-2 block is the first (l even) or second vector of pair l / 2. */
+ * stride 2; slot l of a stride-2 block is the first (l even) or second vector of pair
+ * l / 2. */
 #define DW_SLOTS(K, S) ((S) == 1 ? (K) : 2 * (((K) + 1) / 2))
 /* Mask table entries per call: blocks x slots (see dw_channels). */
 #define DW_MASK_TABLE 64
@@ -107,9 +108,8 @@ DW_INLINE void dw_row_taps(vf *acc, const float *row, ptrdiff_t ix0, const vmask
  * border rows); otherwise all (R - 1) * S + K rows are inside. */
 DW_INLINE void dw_block(const float *plane, ptrdiff_t iy0, ptrdiff_t h, ptrdiff_t w,
                         ptrdiff_t ix0, const vmask *m, const vf *wt, vf bias, float *out,
-                        const float *res,
-                        size_t ow, size_t n, int act, const int K, const int S, const int R,
-                        const int masked, const int clip) {
+                        const float *res, size_t ow, size_t n, int act, const int K,
+                        const int S, const int R, const int masked, const int clip) {
     /* Two sums per output row (even and odd kx) halve the FMA latency chain. */
     vf acc[8];
 #pragma GCC unroll 4

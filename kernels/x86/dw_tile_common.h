@@ -20,7 +20,8 @@ DW_INLINE vf dw_load_cols(const float *row, ptrdiff_t c, ptrdiff_t w, const int 
 }
 
 /* y = act(acc + residual) stored to out (acc already holds the bias); n < VF_LANES lanes
- * are loaded and stored under a mask. */
+ * are loaded and stored under a mask. S: the stride, whose value 2 means acc holds vf_even
+ * lane order (vf_unscramble first). */
 DW_INLINE void dw_store(vf acc, float *out, const float *res, size_t n, int act, const int S) {
     vf y = S == 2 ? vf_unscramble(acc) : acc;
     if (n == VF_LANES) {
