@@ -224,8 +224,9 @@ typedef struct ghostrt_session ghostrt_session;
  */
 typedef struct ghostrt_session_options {
     /**
-     * Threads one run uses. Only 1 is supported in this version; any other value makes
-     * `ghostrt_session_new` return `GHOSTRT_UNSUPPORTED`. Default 1.
+     * Threads one run is split over (1 to 256; the session starts `num_threads - 1`
+     * worker threads that live until `ghostrt_session_free`). Other values make
+     * `ghostrt_session_new` return `GHOSTRT_INVALID_ARGUMENT`. Default 1.
      */
     uint32_t num_threads;
     /**
@@ -255,10 +256,10 @@ ghostrt_session_options ghostrt_session_options_default(void);
  * The options are read during the call only. Several threads may create sessions from one
  * model at the same time.
  *
- * Returns `GHOSTRT_NULL_ARGUMENT`, `GHOSTRT_UNSUPPORTED` (`num_threads` other than 1,
- * `tlsc_window` other than 0, a model with several inputs or outputs),
- * `GHOSTRT_INVALID_ARGUMENT` (input size unusable: only one of height and width 0, or too
- * large), `GHOSTRT_PLAN` or `GHOSTRT_OUT_OF_MEMORY`.
+ * Returns `GHOSTRT_NULL_ARGUMENT`, `GHOSTRT_UNSUPPORTED` (`tlsc_window` other than 0, a
+ * model with several inputs or outputs), `GHOSTRT_INVALID_ARGUMENT` (`num_threads` outside
+ * 1..=256, input size unusable: only one of height and width 0, or too large),
+ * `GHOSTRT_PLAN` or `GHOSTRT_OUT_OF_MEMORY` (the arena or the worker threads).
  *
  * Safety:
  * `model` must be NULL or a live model handle; `options` NULL or a valid options struct;

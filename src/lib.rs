@@ -10,12 +10,12 @@ pub mod tensor;
 
 pub use error::{Error, Result};
 pub use tensor::Tensor;
+pub mod capi;
+pub mod exec;
 pub mod graph;
 pub mod models;
 pub mod pack;
 pub mod passes;
-pub mod exec;
 pub mod plan;
-pub mod capi;
 
 pub use exec::{Model, Session};

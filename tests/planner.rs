@@ -25,9 +25,12 @@ impl Rng {
     }
 }
 
-/// Values as (channels, h, w, data), computed op by op with the naive reference.
+/// A value of the naive interpreter: (channels, h, w, data).
+type Val = (usize, usize, usize, Vec<f32>);
+
+/// Values computed op by op with the naive reference.
 fn interpret(g: &Graph, inputs: &[(usize, usize, Vec<f32>)]) -> Vec<Vec<f32>> {
-    let mut vals: Vec<Option<(usize, usize, usize, Vec<f32>)>> = vec![None; g.num_values];
+    let mut vals: Vec<Option<Val>> = vec![None; g.num_values];
     for (gi, (h, w, data)) in g.inputs.iter().zip(inputs) {
         vals[gi.value] = Some((gi.channels, *h, *w, data.clone()));
     }
@@ -129,6 +132,7 @@ impl B {
         let id = self.g.weights.len();
         self.g.add_weight(format!("w{id}"), vec![n], data)
     }
+    #[allow(clippy::too_many_arguments)]
     fn conv(
         &mut self,
         x: ValueId,

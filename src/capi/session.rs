@@ -19,8 +19,9 @@ pub struct ghostrt_session {
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ghostrt_session_options {
-    /// Threads one run uses. Only 1 is supported in this version; any other value makes
-    /// `ghostrt_session_new` return `GHOSTRT_UNSUPPORTED`. Default 1.
+    /// Threads one run is split over (1 to 256; the session starts `num_threads - 1`
+    /// worker threads that live until `ghostrt_session_free`). Other values make
+    /// `ghostrt_session_new` return `GHOSTRT_INVALID_ARGUMENT`. Default 1.
     pub num_threads: u32,
     /// Input image height in pixels. 0 together with `input_width` 0 (the default) means
     /// the size the model was trained at, see `ghostrt_model_default_input_size`.
@@ -51,13 +52,10 @@ fn input_size(
     opts: &ghostrt_session_options,
     default_hw: (usize, usize),
 ) -> Result<(usize, usize), Failure> {
-    if opts.num_threads != 1 {
+    if !(1..=256).contains(&opts.num_threads) {
         return Err(Failure::new(
-            GHOSTRT_UNSUPPORTED,
-            format!(
-                "num_threads {}: this version runs on 1 thread only",
-                opts.num_threads
-            ),
+            GHOSTRT_INVALID_ARGUMENT,
+            format!("num_threads {}: expected 1 to 256", opts.num_threads),
         ));
     }
     if opts.tlsc_window != 0 {
@@ -89,10 +87,10 @@ fn input_size(
 /// The options are read during the call only. Several threads may create sessions from one
 /// model at the same time.
 ///
-/// Returns `GHOSTRT_NULL_ARGUMENT`, `GHOSTRT_UNSUPPORTED` (`num_threads` other than 1,
-/// `tlsc_window` other than 0, a model with several inputs or outputs),
-/// `GHOSTRT_INVALID_ARGUMENT` (input size unusable: only one of height and width 0, or too
-/// large), `GHOSTRT_PLAN` or `GHOSTRT_OUT_OF_MEMORY`.
+/// Returns `GHOSTRT_NULL_ARGUMENT`, `GHOSTRT_UNSUPPORTED` (`tlsc_window` other than 0, a
+/// model with several inputs or outputs), `GHOSTRT_INVALID_ARGUMENT` (`num_threads` outside
+/// 1..=256, input size unusable: only one of height and width 0, or too large),
+/// `GHOSTRT_PLAN` or `GHOSTRT_OUT_OF_MEMORY` (the arena or the worker threads).
 ///
 /// # Safety
 /// `model` must be NULL or a live model handle; `options` NULL or a valid options struct;
@@ -117,9 +115,10 @@ pub unsafe extern "C" fn ghostrt_session_new(
             return Err(Failure::new(GHOSTRT_UNSUPPORTED, format!("the model has {ni} input(s) and {no} output(s); the C API runs models with one of each")));
         }
         let plan = m.plan(&[hw], PlanOptions::default())?;
-        // Planning succeeded, so the only failure left is allocating the arena.
-        let session =
-            Session::new(plan).map_err(|e| Failure::new(GHOSTRT_OUT_OF_MEMORY, e.to_string()))?;
+        // Planning succeeded and the thread count is valid, so what is left to fail is
+        // allocating the arena or starting the worker threads.
+        let session = Session::with_threads(plan, opts.num_threads as usize)
+            .map_err(|e| Failure::new(GHOSTRT_OUT_OF_MEMORY, e.to_string()))?;
         let handle = Box::into_raw(Box::new(ghostrt_session { session }));
         // SAFETY: checked above.
         unsafe { write_out(session_out, "session_out", handle) }

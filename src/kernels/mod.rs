@@ -62,7 +62,10 @@ impl Isa {
         match self {
             Isa::Scalar => true,
             #[cfg(target_arch = "x86_64")]
-            Isa::Avx2 => std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma"),
+            Isa::Avx2 => {
+                std::arch::is_x86_feature_detected!("avx2")
+                    && std::arch::is_x86_feature_detected!("fma")
+            }
             #[cfg(target_arch = "x86_64")]
             Isa::Avx512 => {
                 std::arch::is_x86_feature_detected!("avx512f")
@@ -233,7 +236,10 @@ pub fn best() -> &'static KernelSet {
 
 /// Kernel set chosen by name (`GHOSTRT_KERNELS=scalar` and the like), if built and available.
 pub fn by_name(name: &str) -> Option<&'static KernelSet> {
-    all().iter().copied().find(|ks| ks.name == name && ks.isa.available())
+    all()
+        .iter()
+        .copied()
+        .find(|ks| ks.name == name && ks.isa.available())
 }
 
 /// Pack `[cout][cin]` 1x1 weights for a kernel with output-channel tile `mr`: tiles of `mr`

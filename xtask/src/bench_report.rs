@@ -27,6 +27,9 @@ fn read(dir: &Path) -> Option<(f64, Option<f64>)> {
     Some((median, macs))
 }
 
+/// Median ns and MACs of one benchmark, by variant.
+type Row = BTreeMap<&'static str, (f64, Option<f64>)>;
+
 pub fn main(args: &[String]) -> Result<(), String> {
     let write = args.iter().any(|a| a == "--write-readme");
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
@@ -38,8 +41,7 @@ pub fn main(args: &[String]) -> Result<(), String> {
         )
     })?;
     // group -> threads -> variant -> (ns, macs)
-    let mut table: BTreeMap<String, BTreeMap<String, BTreeMap<&str, (f64, Option<f64>)>>> =
-        BTreeMap::new();
+    let mut table: BTreeMap<String, BTreeMap<String, Row>> = BTreeMap::new();
     for g in groups.flatten() {
         let group = g.file_name().to_string_lossy().into_owned();
         if !(group.starts_with("net_") || group.starts_with("block_")) {
