@@ -22,7 +22,7 @@
  * normal tile whose missing rows are written to a stack dummy. hw < 4 takes a scalar loop.
  * Only elements inside the documented buffers are read.
  */
-#include "neon_common.h"
+#include "conv1x1_asm.h"
 
 #ifdef __aarch64__
 #define NV 6
@@ -48,105 +48,52 @@ GRT_INLINE void store_row(const float32x4_t *acc, float32x4_t b, float *o, const
     }
 }
 
+/* The full tile: 4 channels x NV vectors, channel loop and epilogue in one asm block
+ * (conv1x1_asm.h). bias: 4 floats; o / r: channel 0's output / residual (r may be NULL),
+ * the other channels hw floats apart. */
+GRT_INLINE void full_tile(const float *x, size_t hw, size_t cin, const float *w,
+                          const float *bias, float *o, const float *r, const int act) {
+    size_t pairs = (cin - 1) / 2;
+    const size_t odd = (cin - 1) % 2;
+    const size_t stride = hw * sizeof(float);
 #ifdef __aarch64__
-/* Accumulator of row r, vector j is v(8 + 6 r + j), so acc[] is v8..v31 in order. Inputs of
- * one channel are v1..v6, its weights v0 or v7. */
-#define ROW_STEP(op, x, a0, a1, a2, a3, w)                                                    \
-    op " v" a0 ".4s, " x ".4s, " w ".s[0]\n\t"                                                 \
-    op " v" a1 ".4s, " x ".4s, " w ".s[1]\n\t"                                                 \
-    op " v" a2 ".4s, " x ".4s, " w ".s[2]\n\t"                                                 \
-    op " v" a3 ".4s, " x ".4s, " w ".s[3]\n\t"
-#define STEP(op, w)                                                                            \
-    ROW_STEP(op, "v1", "8", "14", "20", "26", w) ROW_STEP(op, "v2", "9", "15", "21", "27", w)  \
-    ROW_STEP(op, "v3", "10", "16", "22", "28", w) ROW_STEP(op, "v4", "11", "17", "23", "29", w) \
-    ROW_STEP(op, "v5", "12", "18", "24", "30", w) ROW_STEP(op, "v6", "13", "19", "25", "31", w)
-#define LOAD_X                                                                                 \
-    "ld1 {v1.4s, v2.4s, v3.4s, v4.4s}, [%[x]], %[stride]\n\t"                                  \
-    "ld1 {v5.4s, v6.4s}, [%[x2]], %[stride]\n\t"
-
-/* The 4x24 tile's channel loop: acc[r][j] = sum over cin channels of x[ci][4j..] * w[ci][r].
- * Per channel one weight load, two input loads that also step to the next channel and 24
- * FMLA; two channels per loop turn. Assembly because GCC, given this loop in intrinsics,
- * schedules all loads first and spills accumulators. */
-static void main_loop(const float *x, size_t hw, size_t cin, const float *w, float *acc) {
     const float *x2 = x + 16;
-    size_t pairs = (cin - 1) / 2;
-    const size_t odd = (cin - 1) % 2;
-    const size_t stride = hw * sizeof(float);
-    __asm__ volatile(
-        "ld1 {v0.4s}, [%[w]], #16\n\t"
-        LOAD_X STEP("fmul", "v0")
-        "cbz %[pairs], 2f\n\t"
-        "1:\n\t"
-        "ldp q0, q7, [%[w]], #32\n\t"
-        LOAD_X STEP("fmla", "v0")
-        LOAD_X STEP("fmla", "v7")
-        "subs %[pairs], %[pairs], #1\n\t"
-        "b.ne 1b\n\t"
-        "2:\n\t"
-        "cbz %[odd], 3f\n\t"
-        "ld1 {v0.4s}, [%[w]], #16\n\t"
-        LOAD_X STEP("fmla", "v0")
-        "3:\n\t"
-        "st1 {v8.4s, v9.4s, v10.4s, v11.4s}, [%[acc]], #64\n\t"
-        "st1 {v12.4s, v13.4s, v14.4s, v15.4s}, [%[acc]], #64\n\t"
-        "st1 {v16.4s, v17.4s, v18.4s, v19.4s}, [%[acc]], #64\n\t"
-        "st1 {v20.4s, v21.4s, v22.4s, v23.4s}, [%[acc]], #64\n\t"
-        "st1 {v24.4s, v25.4s, v26.4s, v27.4s}, [%[acc]], #64\n\t"
-        "st1 {v28.4s, v29.4s, v30.4s, v31.4s}, [%[acc]]\n\t"
-        : [x] "+r"(x), [x2] "+r"(x2), [pairs] "+r"(pairs), [w] "+r"(w), [acc] "+r"(acc)
-        : [odd] "r"(odd), [stride] "r"(stride)
-        : "cc", "memory", "v0", "v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10",
-          "v11", "v12", "v13", "v14", "v15", "v16", "v17", "v18", "v19", "v20", "v21", "v22",
-          "v23", "v24", "v25", "v26", "v27", "v28", "v29", "v30", "v31");
-}
+    switch (act) {
+    case GRT_ACT_RELU:
+        GRT_A64_TILE(GRT_A64_ACT_RELU);
+        break;
+    case GRT_ACT_RELU6:
+        GRT_A64_TILE(GRT_A64_ACT_RELU6);
+        break;
+    case GRT_ACT_HARDSIGMOID:
+        GRT_A64_TILE(GRT_A64_ACT_HSIG);
+        break;
+    default:
+        GRT_A64_TILE(GRT_A64_ACT_NONE);
+        break;
+    }
 #else
-/* Accumulator of row r, vector j is q(4 + 3 r + j), so acc[] is q4..q15 in order. Inputs of
- * one channel are q1..q3, its weights q0 (d0, d1: VMLA scalars must be in d0..d15). */
-#define ROW_STEP(op, x, a0, a1, a2, a3)                                                        \
-    op ".f32 q" a0 ", " x ", d0[0]\n\t"                                                        \
-    op ".f32 q" a1 ", " x ", d0[1]\n\t"                                                        \
-    op ".f32 q" a2 ", " x ", d1[0]\n\t"                                                        \
-    op ".f32 q" a3 ", " x ", d1[1]\n\t"
-#define STEP(op)                                                                               \
-    "vld1.32 {d0-d1}, [%[w]]!\n\t"                                                             \
-    "vld1.32 {d2-d5}, [%[x]], %[stride]\n\t"                                                   \
-    "vld1.32 {d6-d7}, [%[x2]], %[stride]\n\t"                                                  \
-    ROW_STEP(op, "q1", "4", "7", "10", "13") ROW_STEP(op, "q2", "5", "8", "11", "14")          \
-    ROW_STEP(op, "q3", "6", "9", "12", "15")
-
-/* The 4x12 tile's channel loop: per channel one weight load, two input loads that also step
- * to the next channel and 12 VMLA by scalar; two channels per loop turn. */
-static void main_loop(const float *x, size_t hw, size_t cin, const float *w, float *acc) {
     const float *x2 = x + 8;
-    size_t pairs = (cin - 1) / 2;
-    const size_t odd = (cin - 1) % 2;
-    const size_t stride = hw * sizeof(float);
-    __asm__ volatile(
-        STEP("vmul")
-        "cmp %[pairs], #0\n\t"
-        "beq 2f\n\t"
-        "1:\n\t"
-        STEP("vmla") STEP("vmla")
-        "subs %[pairs], %[pairs], #1\n\t"
-        "bne 1b\n\t"
-        "2:\n\t"
-        "cmp %[odd], #0\n\t"
-        "beq 3f\n\t"
-        STEP("vmla")
-        "3:\n\t"
-        "vst1.32 {d8-d11}, [%[acc]]!\n\t"
-        "vst1.32 {d12-d15}, [%[acc]]!\n\t"
-        "vst1.32 {d16-d19}, [%[acc]]!\n\t"
-        "vst1.32 {d20-d23}, [%[acc]]!\n\t"
-        "vst1.32 {d24-d27}, [%[acc]]!\n\t"
-        "vst1.32 {d28-d31}, [%[acc]]\n\t"
-        : [x] "+r"(x), [x2] "+r"(x2), [pairs] "+r"(pairs), [w] "+r"(w), [acc] "+r"(acc)
-        : [odd] "r"(odd), [stride] "r"(stride)
-        : "cc", "memory", "q0", "q1", "q2", "q3", "q4", "q5", "q6", "q7", "q8", "q9", "q10",
-          "q11", "q12", "q13", "q14", "q15");
-}
+    size_t n = cin - 1;
+    const float params[5] = {bias[0], bias[1], bias[2], bias[3], 1.0f / 6.0f};
+    (void)pairs;
+    (void)odd;
+    switch (act) {
+    case GRT_ACT_RELU:
+        GRT_V7_TILE(GRT_V7_ACT_RELU);
+        break;
+    case GRT_ACT_RELU6:
+        GRT_V7_TILE(GRT_V7_ACT_RELU6);
+        break;
+    case GRT_ACT_HARDSIGMOID:
+        GRT_V7_TILE(GRT_V7_ACT_HSIG);
+        break;
+    default:
+        GRT_V7_TILE(GRT_V7_ACT_NONE);
+        break;
+    }
 #endif
+}
 
 /* Tile of 4 channels x nv vectors at pixel row pointer x (in + p). o[r] / res[r] are the
  * output / residual pointers of row r at pixel p (res NULL: no residual). keep: lanes of
@@ -155,17 +102,7 @@ GRT_INLINE void tile(const float *x, size_t hw, size_t cin, const float *w, floa
                      float *const o[MR], const float *const res[MR], const int nv, const int tail,
                      uint32x4_t keep, const int act) {
     float32x4_t a0[NV], a1[NV], a2[NV], a3[NV];
-    if (nv == NV) {
-        float acc[MR][4 * NV];
-        main_loop(x, hw, cin, w, &acc[0][0]);
-#pragma GCC unroll 8
-        for (int j = 0; j < NV; j++) {
-            a0[j] = vld1q_f32(&acc[0][4 * j]);
-            a1[j] = vld1q_f32(&acc[1][4 * j]);
-            a2[j] = vld1q_f32(&acc[2][4 * j]);
-            a3[j] = vld1q_f32(&acc[3][4 * j]);
-        }
-    } else {
+    {
         float32x4_t wv = vld1q_f32(w);
 #pragma GCC unroll 8
         for (int j = 0; j < nv; j++) {
@@ -226,7 +163,15 @@ GRT_INLINE void column(const float *in, size_t cin, size_t hw, const float *weig
                        const float *bias, const float *residual, float *out, size_t cout,
                        size_t p, float *dummy, const int nv, const int tail, uint32x4_t keep,
                        const int act) {
-    for (size_t co = 0; co < cout; co += MR) {
+    static const float zero4[MR] = {0.0f, 0.0f, 0.0f, 0.0f};
+    size_t co = 0;
+    if (nv == NV) {
+        for (; co + MR <= cout; co += MR) {
+            full_tile(in + p, hw, cin, weight + co * cin, bias != NULL ? bias + co : zero4,
+                      out + co * hw + p, residual != NULL ? residual + co * hw + p : NULL, act);
+        }
+    }
+    for (; co < cout; co += MR) {
         float *o[MR];
         const float *r[MR];
         for (size_t k = 0; k < MR; k++) {
