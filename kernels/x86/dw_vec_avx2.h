@@ -4,11 +4,14 @@
  * algorithms in kernels/x86/dw_*_impl.h include one of the two and never touch intrinsics.
  *
  *   vf            one vector of VF_LANES floats
- *   vmask         lane mask for loads and stores (all-ones int lanes here)
+ *   vmask         lane mask for loads and stores (all-ones int lanes here), built from a
+ *                 lane range (vf_mask_range, vf_mask_first) or a bit set (vf_mask_bits)
+ *   vf_load_mask, vf_store_mask(_at)   loads and stores of the masked lanes only
  *   vf_even/odd   even/odd elements of the 2 * VF_LANES floats a, b, in "scrambled" lane
- *                 order: vunpack-style shuffles stay inside 128-bit halves, so lanes hold
- *                 outputs 0 1 4 5 2 3 6 7; every tap of a stride-2 sum uses the same order
- *                 and vf_unscramble fixes it once, before the epilogue
+ *                 order: vshufps stays inside 128-bit halves, so lanes hold outputs
+ *                 0 1 4 5 2 3 6 7; every tap of a stride-2 sum uses the same order and
+ *                 vf_unscramble fixes it once, before the epilogue
+ *   vf_reg        keeps a loaded vector in a register (see there)
  *   vf_act        the fused activation (GRT_ACT_*)
  *
  * Masked loads use vmaskmovps, which does not fault on masked-off lanes: border loads may
