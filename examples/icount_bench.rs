@@ -18,7 +18,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 /// Kernel families, the unit of the per-family breakdown.
-const FAMILIES: [&str; 8] = ["conv", "conv1x1", "dwconv", "se", "add", "gavgpool", "fc", "other"];
+const FAMILIES: [&str; 8] = [
+    "conv", "conv1x1", "dwconv", "se", "add", "gavgpool", "fc", "other",
+];
 
 fn family(step: &Step) -> &'static str {
     match step.kernel {
@@ -42,7 +44,13 @@ struct Args {
 }
 
 fn parse(args: &[String]) -> Result<Args, String> {
-    let mut a = Args { pack: PathBuf::new(), hw: (224, 224), runs: 1, kernels: "neon".into(), family: None };
+    let mut a = Args {
+        pack: PathBuf::new(),
+        hw: (224, 224),
+        runs: 1,
+        kernels: "neon".into(),
+        family: None,
+    };
     let mut pack = None;
     let mut it = args.iter();
     while let Some(flag) = it.next() {
@@ -51,14 +59,24 @@ fn parse(args: &[String]) -> Result<Args, String> {
             "--hw" => {
                 let v = value()?;
                 let (h, w) = v.split_once('x').ok_or(format!("--hw {v}: expected HxW"))?;
-                a.hw = (h.parse().map_err(|_| format!("--hw {v}"))?, w.parse().map_err(|_| format!("--hw {v}"))?);
+                a.hw = (
+                    h.parse().map_err(|_| format!("--hw {v}"))?,
+                    w.parse().map_err(|_| format!("--hw {v}"))?,
+                );
             }
-            "--runs" => a.runs = value()?.parse().map_err(|_| "--runs: expected a number".to_string())?,
+            "--runs" => {
+                a.runs = value()?
+                    .parse()
+                    .map_err(|_| "--runs: expected a number".to_string())?
+            }
             "--kernels" => a.kernels = value()?,
             "--family" => {
                 let f = value()?;
                 if f != "all" && f != "none" && !FAMILIES.contains(&f.as_str()) {
-                    return Err(format!("--family {f}: expected all, none or one of {}", FAMILIES.join(", ")));
+                    return Err(format!(
+                        "--family {f}: expected all, none or one of {}",
+                        FAMILIES.join(", ")
+                    ));
                 }
                 a.family = (f != "all").then_some(f);
             }
@@ -67,20 +85,32 @@ fn parse(args: &[String]) -> Result<Args, String> {
             s => return Err(format!("unexpected argument {s}")),
         }
     }
-    a.pack = pack.ok_or("usage: icount_bench PACK.grt [--hw HxW] [--runs N] [--kernels NAME] [--family NAME]")?;
+    a.pack = pack.ok_or(
+        "usage: icount_bench PACK.grt [--hw HxW] [--runs N] [--kernels NAME] [--family NAME]",
+    )?;
     Ok(a)
 }
 
 fn run(a: &Args) -> Result<(), String> {
-    let ks = kernels::by_name(&a.kernels).ok_or(format!("kernel set {} is not available here", a.kernels))?;
+    let ks = kernels::by_name(&a.kernels)
+        .ok_or(format!("kernel set {} is not available here", a.kernels))?;
     let model = Model::open(&a.pack).map_err(|e| e.to_string())?;
     let mut plan: Plan = model
-        .plan(&[a.hw], PlanOptions { kernels: Some(ks), ..Default::default() })
+        .plan(
+            &[a.hw],
+            PlanOptions {
+                kernels: Some(ks),
+                ..Default::default()
+            },
+        )
         .map_err(|e| e.to_string())?;
     let total = plan.total_macs();
     let mut macs = [0u64; FAMILIES.len()];
     for s in &plan.steps {
-        let i = FAMILIES.iter().position(|f| *f == family(s)).unwrap_or(FAMILIES.len() - 1);
+        let i = FAMILIES
+            .iter()
+            .position(|f| *f == family(s))
+            .unwrap_or(FAMILIES.len() - 1);
         macs[i] += s.macs;
     }
     if let Some(f) = &a.family {
@@ -88,12 +118,20 @@ fn run(a: &Args) -> Result<(), String> {
     }
     let steps = plan.steps.len();
     let mut session = Session::new(plan).map_err(|e| e.to_string())?;
-    let x: Vec<f32> = (0..session.input_len(0)).map(|i| ((i * 7919) % 1000) as f32 / 500.0 - 1.0).collect();
+    let x: Vec<f32> = (0..session.input_len(0))
+        .map(|i| ((i * 7919) % 1000) as f32 / 500.0 - 1.0)
+        .collect();
     let mut y = vec![0.0; session.output_len(0)];
     for _ in 0..a.runs {
-        session.run(&[&x], &mut [&mut y]).map_err(|e| e.to_string())?;
+        session
+            .run(&[&x], &mut [&mut y])
+            .map_err(|e| e.to_string())?;
     }
-    let per_family: Vec<String> = FAMILIES.iter().zip(macs).map(|(f, m)| format!("macs_{f}={m}")).collect();
+    let per_family: Vec<String> = FAMILIES
+        .iter()
+        .zip(macs)
+        .map(|(f, m)| format!("macs_{f}={m}"))
+        .collect();
     println!(
         "kernels={} family={} runs={} steps={steps} macs={total} {} y0={}",
         ks.name,
