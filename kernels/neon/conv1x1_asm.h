@@ -12,8 +12,9 @@
  * channels per loop turn. The first channel multiplies (no zeroing).
  * armv7, 4 x 12 tile: accumulators q4..q15 (channel r, vector j in q(4 + 3 r + j)), inputs
  * q1..q3, weights q0 (d0, d1: the scalar of VMLA by scalar must be in d0..d15). With only
- * 13 usable core registers, it counts n = cin - 1 channels itself and reads the bias and
- * the 1/6 of hard-sigmoid from params = {bias[0..4), 1/6}.
+ * 13 usable core registers (fewer with a frame pointer and PIC), it counts n = cin - 1
+ * channels itself and reads the bias, the 1/6 of hard-sigmoid and the output and residual
+ * pointers from a grt_v7_tile_params once the channel loop has freed registers.
  *
  * Operands: x / x2 point at the tile's first / second input group of channel 0 and step by
  * `stride` bytes (a plane); w at the packed weights [cin][4]; bias at 4 floats; o / r at the
@@ -146,16 +147,17 @@
 #define GRT_ADD_ROW(a0, a1, a2)                                                                \
     "vadd.f32 q" a0 ", q" a0 ", q1\n\tvadd.f32 q" a1 ", q" a1 ", q1\n\t"                       \
     "vadd.f32 q" a2 ", q" a2 ", q1\n\t"
-/* Adds channel r's residual row (read through x2, free after the channel loop) and steps r
- * to the next channel. */
+/* Adds channel r's residual row (read through x2; w holds the residual pointer; both are
+ * free after the channel loop) and steps w to the next channel's row. */
 #define GRT_RES_ROW(a0, a1, a2)                                                                \
-    "mov %[x2], %[r]\n\tadd %[r], %[r], %[stride]\n\t"                                         \
+    "mov %[x2], %[w]\n\tadd %[w], %[w], %[stride]\n\t"                                         \
     "vld1.32 {d0-d3}, [%[x2]]!\n\tvld1.32 {d4-d5}, [%[x2]]\n\t"                                \
     "vadd.f32 q" a0 ", q" a0 ", q0\n\tvadd.f32 q" a1 ", q" a1 ", q1\n\t"                       \
     "vadd.f32 q" a2 ", q" a2 ", q2\n\t"
-/* Stores channel r's row (d registers of its 3 accumulators) and steps o. */
+/* Stores channel r's row (d registers of its 3 accumulators; n holds the output pointer)
+ * and steps n to the next channel's row. */
 #define GRT_STORE_ROW(d4, d2)                                                                  \
-    "mov %[x2], %[o]\n\tadd %[o], %[o], %[stride]\n\t"                                         \
+    "mov %[x2], %[n]\n\tadd %[n], %[n], %[stride]\n\t"                                         \
     "vst1.32 {" d4 "}, [%[x2]]!\n\tvst1.32 {" d2 "}, [%[x2]]\n\t"
 
 /* The whole 4 x 12 tile with activation sequence ACT. */
@@ -176,17 +178,27 @@
         "vdup.32 q1, d0[1]\n\t" GRT_ADD_ROW("7", "8", "9")                                     \
         "vdup.32 q1, d1[0]\n\t" GRT_ADD_ROW("10", "11", "12")                                  \
         "vdup.32 q1, d1[1]\n\t" GRT_ADD_ROW("13", "14", "15")                                  \
-        "cmp %[r], #0\n\t"                                                                     \
+        "ldr %[w], [%[params], #24]\n\t"                                                       \
+        "cmp %[w], #0\n\t"                                                                     \
         "beq 4f\n\t"                                                                           \
         GRT_RES_ROW("4", "5", "6") GRT_RES_ROW("7", "8", "9")                                  \
         GRT_RES_ROW("10", "11", "12") GRT_RES_ROW("13", "14", "15")                            \
         "4:\n\t" ACT                                                                           \
+        "ldr %[n], [%[params], #20]\n\t"                                                       \
         GRT_STORE_ROW("d8-d11", "d12-d13") GRT_STORE_ROW("d14-d17", "d18-d19")                 \
         GRT_STORE_ROW("d20-d23", "d24-d25") GRT_STORE_ROW("d26-d29", "d30-d31")                \
-        : [x] "+r"(x), [x2] "+r"(x2), [n] "+r"(n), [w] "+r"(w), [o] "+r"(o), [r] "+r"(r)       \
-        : [stride] "r"(stride), [params] "r"(params)                                           \
+        : [x] "+r"(x), [x2] "+r"(x2), [n] "+r"(n), [w] "+r"(w)                                 \
+        : [stride] "r"(stride), [params] "r"(&params)                                          \
         : "cc", "memory", "q0", "q1", "q2", "q3", "q4", "q5", "q6", "q7", "q8", "q9", "q10",   \
           "q11", "q12", "q13", "q14", "q15")
+
+/* The armv7 tile's constants and row pointers, read by offset (32-bit pointers). */
+struct grt_v7_tile_params {
+    float bias[4];  /* offset 0 */
+    float sixth;    /* 16 */
+    float *o;       /* 20 */
+    const float *r; /* 24 */
+};
 #endif
 
 #endif

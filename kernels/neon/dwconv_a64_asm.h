@@ -110,6 +110,37 @@ GRT_INLINE void grt_a64_dw3s1_flat_block4(const float *r0, const float *r1, cons
     GRT_A64_RET4;
 }
 
+/* One vector of the flattened 3x3 plane (4 outputs): loads at immediate offsets, the kx = 0
+ * and kx = 2 column sums masked by m0 / m2 and added to the kx = 1 sum. */
+#define GRT_A64_DW3S1_FLAT_VEC1_BODY \
+    "ldr q16, [%[r0]]\n\t" \
+    "ldur q17, [%[r0], #4]\n\t" \
+    "ldur q18, [%[r0], #8]\n\t" \
+    "fmul v20.4s, v16.4s, %[t0].s[0]\n\t" "fmul %[a].4s, v17.4s, %[t0].s[1]\n\t" "fmul v21.4s, v18.4s, %[t0].s[2]\n\t" \
+    "ldr q16, [%[r1]]\n\t" \
+    "ldur q17, [%[r1], #4]\n\t" \
+    "ldur q18, [%[r1], #8]\n\t" \
+    "fmla v20.4s, v16.4s, %[t0].s[3]\n\t" "fmla %[a].4s, v17.4s, %[t1].s[0]\n\t" "fmla v21.4s, v18.4s, %[t1].s[1]\n\t" \
+    "ldr q16, [%[r2]]\n\t" \
+    "ldur q17, [%[r2], #4]\n\t" \
+    "ldur q18, [%[r2], #8]\n\t" \
+    "fmla v20.4s, v16.4s, %[t1].s[2]\n\t" "fmla %[a].4s, v17.4s, %[t1].s[3]\n\t" "fmla v21.4s, v18.4s, %[t2].s[0]\n\t" \
+    "ldr q16, [%[m0]]\n\tldr q17, [%[m2]]\n\t" \
+    "and v20.16b, v20.16b, v16.16b\n\tand v21.16b, v21.16b, v17.16b\n\t" \
+    "fadd %[a].4s, %[a].4s, v20.4s\n\tfadd %[a].4s, %[a].4s, v21.4s\n\t"
+
+GRT_INLINE float32x4_t grt_a64_dw3s1_flat_vec1(const float *r0, const float *r1, const float *r2,
+                                              float32x4_t t0, float32x4_t t1, float32x4_t t2,
+                                              const uint32x4_t *m0, const uint32x4_t *m2) {
+    float32x4_t a;
+    __asm__(GRT_A64_DW3S1_FLAT_VEC1_BODY
+            : [a] "=&w"(a)
+            : [r0] "r"(r0), [r1] "r"(r1), [r2] "r"(r2), [t0] "w"(t0), [t1] "w"(t1),
+              [t2] "w"(t2), [m0] "r"(m0), [m2] "r"(m2)
+            : "v16", "v17", "v18", "v20", "v21", "memory");
+    return a;
+}
+
 /* 3x3 stride 2: per kernel row and output vector, LD2s at columns 0, 2 of its 8-float
  * window give taps (0, 1), (2, 3) (2 only). */
 #define GRT_A64_DW3S2_BODY \

@@ -75,7 +75,8 @@ GRT_INLINE void full_tile(const float *x, size_t hw, size_t cin, const float *w,
 #else
     const float *x2 = x + 8;
     size_t n = cin - 1;
-    const float params[5] = {bias[0], bias[1], bias[2], bias[3], 1.0f / 6.0f};
+    const struct grt_v7_tile_params params = {{bias[0], bias[1], bias[2], bias[3]}, 1.0f / 6.0f,
+                                              o, r};
     (void)pairs;
     (void)odd;
     switch (act) {
@@ -204,6 +205,74 @@ static void narrow(const float *in, size_t cin, size_t hw, const float *weight,
     }
 }
 
+/* Epilogue of last_pixels: acc[j] holds pixel hw - 1 - j of the channels co.. (nc of them). */
+GRT_INLINE void last_store(const float32x4_t *acc, int np, const float *bias,
+                           const float *residual, float *out, size_t hw, size_t co, size_t cout,
+                           const int act) {
+    const size_t nc = cout - co < MR ? cout - co : MR;
+    const float32x4_t b = tile_bias(bias, co, cout);
+    for (int j = 0; j < np; j++) {
+        const size_t px = hw - 1 - (size_t)j;
+        float32x4_t y = vaddq_f32(acc[j], b);
+        if (residual != NULL) {
+            float rv[MR] = {0.0f, 0.0f, 0.0f, 0.0f};
+            for (size_t k = 0; k < nc; k++) {
+                rv[k] = residual[(co + k) * hw + px];
+            }
+            y = vaddq_f32(y, vld1q_f32(rv));
+        }
+        float yv[MR];
+        vst1q_f32(yv, grt_neon_act(y, act));
+        for (size_t k = 0; k < nc; k++) {
+            out[(co + k) * hw + px] = yv[k];
+        }
+    }
+}
+
+/* The last np (1..3) pixels, vectorized across output channels instead: per input channel
+ * one load of the 4 floats ending at hw (the np pixels are its top lanes; in bounds since
+ * hw >= 4), for each of up to 4 channel tiles one load of its 4 packed weights, and np
+ * multiply-adds by lane per tile, 4 useful MACs each. Outputs are stored lane by lane. */
+GRT_INLINE void last_pixels(const float *in, size_t cin, size_t hw, const float *weight,
+                            const float *bias, const float *residual, float *out, size_t cout,
+                            const int np, const int act) {
+    const size_t tiles = (cout + MR - 1) / MR, ts = cin * MR; /* floats between tiles */
+    for (size_t t = 0; t < tiles; t += 4) {
+        const int nt = tiles - t < 4 ? (int)(tiles - t) : 4;
+        const float *w = weight + t * ts;
+        const float *x = in + hw - 4;
+        float32x4_t acc[4][3];
+#pragma GCC unroll 4
+        for (int u = 0; u < 4; u++) {
+            acc[u][0] = acc[u][1] = acc[u][2] = vdupq_n_f32(0.0f);
+        }
+        for (size_t ci = 0; ci < cin; ci++) {
+            const float32x4_t xv = vld1q_f32(x);
+            x += hw;
+#pragma GCC unroll 4
+            for (int u = 0; u < 4; u++) {
+                if (u < nt) {
+                    const float32x4_t wv = vld1q_f32(w + u * ts);
+                    acc[u][0] = GRT_FMA_LANE(acc[u][0], wv, xv, 3);
+                    if (np > 1) {
+                        acc[u][1] = GRT_FMA_LANE(acc[u][1], wv, xv, 2);
+                    }
+                    if (np > 2) {
+                        acc[u][2] = GRT_FMA_LANE(acc[u][2], wv, xv, 1);
+                    }
+                }
+            }
+            w += MR;
+        }
+#pragma GCC unroll 4
+        for (int u = 0; u < 4; u++) {
+            if (u < nt) {
+                last_store(acc[u], np, bias, residual, out, hw, (t + (size_t)u) * MR, cout, act);
+            }
+        }
+    }
+}
+
 GRT_INLINE void conv1x1(const float *in, size_t cin, size_t hw, const float *weight,
                         const float *bias, const float *residual, float *out, size_t cout,
                         float *dummy, const int act) {
@@ -233,12 +302,18 @@ GRT_INLINE void conv1x1(const float *in, size_t cin, size_t hw, const float *wei
     default:
         break;
     }
-    const size_t n = hw % 4;
-    if (n != 0) {
-        /* Lanes 0 .. 4-n-1 of the vector ending at hw were written above. */
-        const uint32_t k[4] = {n < 4 ? ~0u : 0u, n < 3 ? ~0u : 0u, n < 2 ? ~0u : 0u, 0u};
-        column(in, cin, hw, weight, bias, residual, out, cout, hw - 4, dummy, 1, 1,
-               vld1q_u32(k), act);
+    switch (hw % 4) {
+    case 3:
+        last_pixels(in, cin, hw, weight, bias, residual, out, cout, 3, act);
+        break;
+    case 2:
+        last_pixels(in, cin, hw, weight, bias, residual, out, cout, 2, act);
+        break;
+    case 1:
+        last_pixels(in, cin, hw, weight, bias, residual, out, cout, 1, act);
+        break;
+    default:
+        break;
     }
 }
 

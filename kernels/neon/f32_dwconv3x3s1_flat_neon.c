@@ -12,14 +12,14 @@
  * masks depend on x = i mod w only; vectors start at multiples of 4, so they repeat every
  * P = w / gcd(w, 4) vectors and are built once per call, P + 3 per column so a block of 4
  * vectors loads its masks with one LD1. Blocks without a lane at either end of a row (most
- * of a 112-wide row) skip the masks. The vectors that touch row 0 or row h - 1 also clear,
- * per tap, the lanes whose tap row is outside the image (ky = 0 in row 0, ky = 2 in row
- * h - 1): AND gives exact zeros whatever the neighbouring plane holds.
+ * of a 112-wide row) skip the masks. Rows 0 and h - 1 run as their own one-row regions
+ * whose kernel row outside the image reads a static row of zeros, so rows 1 .. h - 2 run
+ * flat with nothing but column masks.
  * Register tile (aarch64, assembly in dwconv_a64_asm.h): blocks of 4 vectors, each tap's 16
  * inputs from one LD1 of 4 registers; armv7: blocks of 2 vectors in intrinsics.
  *
- * Preconditions: h >= 2, 2 <= w <= GRT_DW_FLAT_MAX_W; reads reach w + 1 floats before the
- * plane and w + 4 floats past it, which the caller keeps inside `in` (it sends the first and
+ * Preconditions: h >= 2, 2 <= w <= GRT_DW_FLAT_MAX_W; reads reach one float before the
+ * plane and 4 floats past it, which the caller keeps inside `in` (it sends the first and
  * last planes of a call to the row path). res may be NULL or equal out.
  */
 #include "dwconv_a64_asm.h"
@@ -82,27 +82,6 @@ GRT_INLINE void flat_vecs(const float *r0, const float *r1, const float *r2, con
     }
 }
 
-/* The output vector at flat index i in a plane's first or last row: every tap masked by
- * its row (tap row 0 invalid in output row 0, tap row 2 in row h - 1) and column. */
-GRT_INLINE float32x4_t vec_edge_rows(const float *in, size_t w, size_t hw, size_t i,
-                                     const float32x4_t *t, uint32x4_t m0, uint32x4_t m2) {
-    static const uint32_t lane[4] = {0, 1, 2, 3};
-    const uint32x4_t idx = vaddq_u32(vdupq_n_u32((uint32_t)i), vld1q_u32(lane));
-    const uint32x4_t all = vdupq_n_u32(~0u);
-    const uint32x4_t rm[3] = {vcgeq_u32(idx, vdupq_n_u32((uint32_t)w)), all,
-                              vcltq_u32(idx, vdupq_n_u32((uint32_t)(hw - w)))};
-    const uint32x4_t cm[3] = {m0, all, m2};
-    const float *p = in + i - w - 1;
-    float32x4_t acc = vdupq_n_f32(0.0f);
-#define E_TAP(ky, kx)                                                                          \
-    acc = GRT_FMA_LANE(acc, AND(vld1q_f32(p + (ky) * w + (kx)), vandq_u32(rm[ky], cm[kx])),    \
-                       t[((ky) * 3 + (kx)) / 4], ((ky) * 3 + (kx)) % 4);
-    E_TAP(0, 0) E_TAP(0, 1) E_TAP(0, 2) E_TAP(1, 0) E_TAP(1, 1) E_TAP(1, 2)
-    E_TAP(2, 0) E_TAP(2, 1) E_TAP(2, 2)
-#undef E_TAP
-    return acc;
-}
-
 /* y[j] = act(acc[j] + b + res[4j..]) stored at o[4j..] for j < nv (res may be NULL). */
 GRT_INLINE void store_vecs(float *o, const float *res, const float32x4_t *acc, float32x4_t b,
                            const int nv, const int act) {
@@ -132,35 +111,14 @@ GRT_INLINE void store_vecs(float *o, const float *res, const float32x4_t *acc, f
     }
 }
 
-/* One vector at the top or bottom of the plane (n lanes stored). */
-GRT_INLINE void edge_row_vec(const float *in, size_t w, size_t hw, size_t i, const float32x4_t *t,
-                             float32x4_t b, const float *res, float *out,
-                             const struct grt_dw_flat_masks *fm, size_t phase, const int act) {
-    const float32x4_t acc = vec_edge_rows(in, w, hw, i, t, fm->m[0][phase], fm->m[1][phase]);
-    const size_t k = hw - i < 4 ? hw - i : 4;
-    float32x4_t y = vaddq_f32(acc, b);
-    if (res != NULL) {
-        y = vaddq_f32(y, grt_load_partial(res + i, k));
-    }
-    grt_store_partial(out + i, grt_neon_act(y, act), k);
-}
-
-GRT_INLINE void flat(const float *in, size_t h, size_t w, const float32x4_t *t, float32x4_t b,
-                     const float *res, float *out, const struct grt_dw_flat_masks *fm,
-                     const int act) {
-    const size_t hw = h * w;
-    size_t i = 0, phase = 0;
-    /* Vectors with a lane in row 0. */
-    for (; i < w; i += 4) {
-        edge_row_vec(in, w, hw, i, t, b, res, out, fm, phase, act);
-        phase = phase + 1 >= fm->period ? 0 : phase + 1;
-    }
-    /* Rows 1 .. h - 2: output i, tap (ky, kx) reads in[i + (ky - 1) * w + kx - 1]. */
-    const size_t end = hw - w; /* start of row h - 1 */
-    const float *p0 = in + i - w - 1, *p1 = p0 + w, *p2 = p1 + w;
-    float *o = out + i;
-    const float *r = res != NULL ? res + i : NULL;
-    for (; i + 4 * FB <= end; i += 4 * FB) {
+/* Outputs [0, n) of a region of the flattened plane whose kernel rows 0, 1, 2 are read
+ * from p0, p1, p2 (each already at column -1 of the region's first output); the region
+ * starts at a row start, so its vector v has column phase v. */
+GRT_INLINE void region(const float *p0, const float *p1, const float *p2, size_t n,
+                       const float32x4_t *t, float32x4_t b, const float *r, float *o,
+                       const struct grt_dw_flat_masks *fm, const int act) {
+    size_t phase = 0, i = 0;
+    for (; i + 4 * FB <= n; i += 4 * FB) {
         float32x4_t acc[FB];
 #ifdef __aarch64__
         if (fm->need[phase]) {
@@ -179,12 +137,28 @@ GRT_INLINE void flat(const float *in, size_t h, size_t w, const float32x4_t *t, 
         o += 4 * FB;
         r = r != NULL ? r + 4 * FB : NULL;
         phase += FB;
-        phase = phase >= fm->period ? (phase - fm->period) % fm->period : phase;
+        while (phase >= fm->period) {
+            phase -= fm->period;
+        }
     }
-    for (; i + 4 <= end; i += 4) {
+    for (; i < n; i += 4) {
         float32x4_t acc[FB];
+#ifdef __aarch64__
+        acc[0] = grt_a64_dw3s1_flat_vec1(p0, p1, p2, t[0], t[1], t[2], fm->m[0] + phase,
+                                         fm->m[1] + phase);
+#else
         flat_vecs(p0, p1, p2, t, fm->m[0] + phase, fm->m[1] + phase, acc, 1);
-        store_vecs(o, r, acc, b, 1, act);
+#endif
+        const size_t k = n - i < 4 ? n - i : 4;
+        if (k == 4) {
+            store_vecs(o, r, acc, b, 1, act);
+        } else {
+            float32x4_t y = vaddq_f32(acc[0], b);
+            if (r != NULL) {
+                y = vaddq_f32(y, grt_load_partial(r, k));
+            }
+            grt_store_partial(o, grt_neon_act(y, act), k);
+        }
         p0 += 4;
         p1 += 4;
         p2 += 4;
@@ -192,11 +166,27 @@ GRT_INLINE void flat(const float *in, size_t h, size_t w, const float32x4_t *t, 
         r = r != NULL ? r + 4 : NULL;
         phase = phase + 1 >= fm->period ? 0 : phase + 1;
     }
-    /* Vectors with a lane in row h - 1. */
-    for (; i < hw; i += 4) {
-        edge_row_vec(in, w, hw, i, t, b, res, out, fm, phase, act);
-        phase = phase + 1 >= fm->period ? 0 : phase + 1;
+}
+
+/* The kernel row outside the image at the top and bottom reads zeros from here. */
+static const float zero_row[GRT_DW_FLAT_MAX_W + 8];
+
+GRT_INLINE void flat(const float *in, size_t h, size_t w, const float32x4_t *t, float32x4_t b,
+                     const float *res, float *out, const struct grt_dw_flat_masks *fm,
+                     const int act) {
+    const size_t hw = h * w;
+    const float *r = res;
+    /* Row 0: kernel row 0 is above the image. */
+    region(zero_row, in - 1, in + w - 1, w, t, b, r, out, fm, act);
+    /* Rows 1 .. h - 2 as one flat run: output w + i, tap (ky, kx) reads
+     * in[i + ky * w + kx - 1]. */
+    if (h > 2) {
+        region(in - 1, in + w - 1, in + 2 * w - 1, hw - 2 * w, t, b, r != NULL ? r + w : NULL,
+               out + w, fm, act);
     }
+    /* Row h - 1: kernel row 2 is below the image. */
+    region(in + hw - 2 * w - 1, in + hw - w - 1, zero_row, w, t, b,
+           r != NULL ? r + hw - w : NULL, out + hw - w, fm, act);
 }
 
 void grt_neon_dwconv3x3s1_flat(const float *in, size_t h, size_t w, const float *taps9,

@@ -355,8 +355,7 @@ GRT_INLINE void plane(const float *pl, size_t h, size_t w, size_t oh, size_t pad
                       const taps_t *full, const uint32x4_t *kyv, float32x4_t b, float *o,
                       const float *res, size_t ow, const int K, const int S, const int act) {
     const ptrdiff_t sw = (ptrdiff_t)w;
-    if (K == 3 && S == 1 && cp->flat != NULL && lo_ok <= -(sw + 1) &&
-        (ptrdiff_t)(h * w) + sw + 4 <= hi_ok) {
+    if (K == 3 && S == 1 && cp->flat != NULL && lo_ok <= -1 && (ptrdiff_t)(h * w) + 3 <= hi_ok) {
         float t9[12];
         vst1q_f32(t9, full->q[0]);
         vst1q_f32(t9 + 4, full->q[1]);
