@@ -9,6 +9,45 @@
 //! (buffer lengths, shapes, aliasing), which the planner guarantees and which each type's
 //! `# Safety` section spells out. The executor calls them inside `unsafe` blocks.
 
+/// Declare one ISA's C kernels (`grt_f32_<family>_<isa>`, the ABI of
+/// `kernels/ghostrt_kernels.h`) and the [`KernelSet`] that lists them: one line per ISA in
+/// `scalar.rs`, `x86.rs` and `neon.rs`, so every set has the same signatures by construction.
+macro_rules! kernel_set {
+    ($(#[$doc:meta])* $name:ident, $isa_name:literal, $isa:ident, mr = $mr:expr,
+     [$conv:ident, $conv1x1:ident, $dwconv:ident, $gavgpool:ident, $fc:ident, $se:ident, $add:ident]) => {
+        extern "C" {
+            fn $conv(input: *const f32, cin: usize, h: usize, w: usize, weight: *const f32, bias: *const f32,
+                     residual: *const f32, out: *mut f32, cout: usize, oh: usize, ow: usize, k: usize,
+                     stride: usize, pad: usize, act: $crate::kernels::Act);
+            fn $conv1x1(input: *const f32, cin: usize, hw: usize, weight: *const f32, bias: *const f32,
+                        residual: *const f32, out: *mut f32, cout: usize, act: $crate::kernels::Act);
+            fn $dwconv(input: *const f32, c: usize, h: usize, w: usize, weight: *const f32, bias: *const f32,
+                       residual: *const f32, out: *mut f32, oh: usize, ow: usize, k: usize, stride: usize,
+                       pad: usize, act: $crate::kernels::Act);
+            fn $gavgpool(input: *const f32, c: usize, hw: usize, out: *mut f32);
+            fn $fc(input: *const f32, cin: usize, weight: *const f32, bias: *const f32, out: *mut f32,
+                   cout: usize, act: $crate::kernels::Act);
+            fn $se(input: *const f32, c: usize, hw: usize, w1: *const f32, b1: *const f32, rd: usize,
+                   w2: *const f32, b2: *const f32, gate: $crate::kernels::Act, scratch: *mut f32, out: *mut f32);
+            fn $add(a: *const f32, b: *const f32, out: *mut f32, n: usize, act: $crate::kernels::Act);
+        }
+
+        $(#[$doc])*
+        pub static $name: $crate::kernels::KernelSet = $crate::kernels::KernelSet {
+            name: $isa_name,
+            isa: $crate::kernels::Isa::$isa,
+            conv1x1_mr: $mr,
+            conv: $conv,
+            conv1x1: $conv1x1,
+            dwconv: $dwconv,
+            gavgpool: $gavgpool,
+            fc: $fc,
+            se: $se,
+            add: $add,
+        };
+    };
+}
+
 #[cfg(grt_neon)]
 mod neon;
 mod scalar;
