@@ -21,9 +21,11 @@ struct grt_dw_flat_masks {
 
 void grt_neon_dwconv3x3s1_flat_masks(size_t w, struct grt_dw_flat_masks *fm);
 
-/* One whole plane (h x w in and out): see f32_dwconv3x3s1_flat_neon.c. */
+/* One whole plane (h x w in and out) of the input buffer [lo, hi): see
+ * f32_dwconv3x3s1_flat_neon.c. */
 void grt_neon_dwconv3x3s1_flat(const float *in, size_t h, size_t w, const float *taps9,
                                float bias, const float *res, float *out, int act,
-                               const struct grt_dw_flat_masks *fm);
+                               const struct grt_dw_flat_masks *fm, const float *lo,
+                               const float *hi);
 
 #endif

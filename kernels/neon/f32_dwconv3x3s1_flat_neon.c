@@ -15,15 +15,18 @@
  * of a 112-wide row) skip the masks. Rows 0 and h - 1 run as their own one-row regions
  * whose kernel row outside the image reads a static row of zeros, so rows 1 .. h - 2 run
  * flat with nothing but column masks.
- * Register tile (aarch64, assembly in dwconv_a64_asm.h): blocks of 4 vectors, each tap's 16
- * inputs from one LD1 of 4 registers; armv7: blocks of 2 vectors in intrinsics.
+ * Register tile (assembly in dwconv_a64_asm.h / dwconv_v7_asm.h): aarch64 blocks of 4
+ * vectors, each tap's 16 inputs from one LD1 of 4 registers; armv7 blocks of 2 vectors.
  *
- * Preconditions: h >= 2, 2 <= w <= GRT_DW_FLAT_MAX_W; reads reach one float before the
- * plane and 4 floats past it, which the caller keeps inside `in` (it sends the first and
- * last planes of a call to the row path). res may be NULL or equal out.
+ * Reads reach one float before the plane and 4 past it, into the neighbouring planes; the
+ * few vectors whose reads would leave the buffer [lo, hi) (at the start of the first plane,
+ * the end of the last) load lane by lane instead.
+ * Preconditions: h >= 2, 2 <= w <= GRT_DW_FLAT_MAX_W; res may be NULL or equal out.
  */
+#include <stdint.h>
 #include "dwconv_a64_asm.h"
 #include "dwconv_neon.h"
+#include "dwconv_v7_asm.h"
 
 #ifdef __aarch64__
 #define FB 4 /* vectors per block */
@@ -51,34 +54,6 @@ void grt_neon_dwconv3x3s1_flat_masks(size_t w, struct grt_dw_flat_masks *fm) {
             need |= x == 0 || x + 1 == w;
         }
         fm->need[v] = (unsigned char)need;
-    }
-}
-
-#define AND(x, m) vreinterpretq_f32_u32(vandq_u32(vreinterpretq_u32_f32(x), (m)))
-
-/* nv vectors at flat output index i: the three column sums, masked and added. */
-GRT_INLINE void flat_vecs(const float *r0, const float *r1, const float *r2, const float32x4_t *t,
-                          const uint32x4_t *m0, const uint32x4_t *m2, float32x4_t *acc,
-                          const int nv) {
-    float32x4_t c0[FB], c1[FB], c2[FB];
-#define ROWN(r, ky, first)                                                                     \
-    _Pragma("GCC unroll 4") for (int j = 0; j < nv; j++) {                                     \
-        const float32x4_t a = vld1q_f32(r + 4 * j), b = vld1q_f32(r + 4 * j + 1),              \
-                          c = vld1q_f32(r + 4 * j + 2);                                        \
-        c0[j] = (first) ? GRT_MUL_LANE(a, t[((ky) * 3) / 4], ((ky) * 3) % 4)                     \
-                        : GRT_FMA_LANE(c0[j], a, t[((ky) * 3) / 4], ((ky) * 3) % 4);             \
-        c1[j] = (first) ? GRT_MUL_LANE(b, t[((ky) * 3 + 1) / 4], ((ky) * 3 + 1) % 4)             \
-                        : GRT_FMA_LANE(c1[j], b, t[((ky) * 3 + 1) / 4], ((ky) * 3 + 1) % 4);     \
-        c2[j] = (first) ? GRT_MUL_LANE(c, t[((ky) * 3 + 2) / 4], ((ky) * 3 + 2) % 4)             \
-                        : GRT_FMA_LANE(c2[j], c, t[((ky) * 3 + 2) / 4], ((ky) * 3 + 2) % 4);     \
-    }
-    ROWN(r0, 0, 1)
-    ROWN(r1, 1, 0)
-    ROWN(r2, 2, 0)
-#undef ROWN
-#pragma GCC unroll 4
-    for (int j = 0; j < nv; j++) {
-        acc[j] = vaddq_f32(vaddq_f32(AND(c0[j], m0[j]), c1[j]), AND(c2[j], m2[j]));
     }
 }
 
@@ -111,14 +86,83 @@ GRT_INLINE void store_vecs(float *o, const float *res, const float32x4_t *acc, f
     }
 }
 
+/* The kernel row outside the image at the top and bottom reads zeros from here. */
+static const float zero_row[GRT_DW_FLAT_MAX_W + 8];
+
+/* 4 floats from q, 0 in the lanes outside [lo, hi) (lo, hi: the readable part of `in`). */
+static float32x4_t load_within(const float *q, uintptr_t lo, uintptr_t hi) {
+    float v[4];
+    for (int l = 0; l < 4; l++) {
+        const uintptr_t a = (uintptr_t)(q + l);
+        v[l] = a >= lo && a < hi ? q[l] : 0.0f;
+    }
+    return vld1q_f32(v);
+}
+
+/* A vector whose loads would leave `in` (the first of plane 0, the last ones of the last
+ * plane): every tap loaded lane by lane within [lo, hi), then masked like the others. A
+ * pointer into zero_row reads zeros here too, as it lies outside [lo, hi). Off the hot path. */
+static __attribute__((noinline)) float32x4_t
+safe_vec(const float *p0, const float *p1, const float *p2, const float *t9, uint32x4_t m0,
+         uint32x4_t m2, uintptr_t lo, uintptr_t hi) {
+    const float *p[3] = {p0, p1, p2};
+    float32x4_t col[3] = {vdupq_n_f32(0.0f), vdupq_n_f32(0.0f), vdupq_n_f32(0.0f)};
+    for (int ky = 0; ky < 3; ky++) {
+        for (int kx = 0; kx < 3; kx++) {
+            col[kx] = vfmaq_f32(col[kx], load_within(p[ky] + kx, lo, hi), vdupq_n_f32(t9[ky * 3 + kx]));
+        }
+    }
+    const float32x4_t c0 = vreinterpretq_f32_u32(vandq_u32(vreinterpretq_u32_f32(col[0]), m0));
+    const float32x4_t c2 = vreinterpretq_f32_u32(vandq_u32(vreinterpretq_u32_f32(col[2]), m2));
+    return vaddq_f32(vaddq_f32(c0, col[1]), c2);
+}
+
 /* Outputs [0, n) of a region of the flattened plane whose kernel rows 0, 1, 2 are read
  * from p0, p1, p2 (each already at column -1 of the region's first output); the region
  * starts at a row start, so its vector v has column phase v. */
+/* Stores k (1..4) outputs of one vector: act(acc + b + r). */
+GRT_INLINE void store_k(float *o, const float *r, float32x4_t acc, float32x4_t b, size_t k,
+                        const int act) {
+    if (k == 4) {
+        store_vecs(o, r, &acc, b, 1, act);
+        return;
+    }
+    float32x4_t y = vaddq_f32(acc, b);
+    if (r != NULL) {
+        y = vaddq_f32(y, grt_load_partial(r, k));
+    }
+    grt_store_partial(o, grt_neon_act(y, act), k);
+}
+
 GRT_INLINE void region(const float *p0, const float *p1, const float *p2, size_t n,
-                       const float32x4_t *t, float32x4_t b, const float *r, float *o,
-                       const struct grt_dw_flat_masks *fm, const int act) {
-    size_t phase = 0, i = 0;
-    for (; i + 4 * FB <= n; i += 4 * FB) {
+                       const float32x4_t *t, const float *t9, float32x4_t b, const float *r,
+                       float *o, const struct grt_dw_flat_masks *fm, uintptr_t lo,
+                       uintptr_t hi, const int guard, const int act) {
+#ifndef __aarch64__
+    (void)t;
+#endif
+    /* guard == 0: the caller knows every read stays inside `in`. Else vector i reads [pmin + i, pmax + i + 6) of `in` (3 tap columns of 4 lanes), not
+     * counting reads of zero_row (the middle row always points into `in`). Only the first
+     * vector can start before lo; vectors from `last` on end past hi. */
+    const float *q0 = p0 == zero_row ? p1 : p0, *q2 = p2 == zero_row ? p1 : p2;
+    const uintptr_t pmin = (uintptr_t)(q0 < p1 ? q0 : p1);
+    const uintptr_t pmax = (uintptr_t)(q2 > p1 ? q2 : p1);
+    const ptrdiff_t last = guard ? (ptrdiff_t)((hi - pmax) / sizeof(float)) - 6 /* last safe i */
+                                 : (ptrdiff_t)n;
+    size_t phase = 0;
+    ptrdiff_t i = 0;
+    if (guard && pmin < lo && n != 0) {
+        const float32x4_t acc = safe_vec(p0, p1, p2, t9, fm->m[0][0], fm->m[1][0], lo, hi);
+        store_k(o, r, acc, b, n < 4 ? n : 4, act);
+        i = 4;
+        phase = fm->period > 1 ? 1 : 0;
+        p0 += 4;
+        p1 += 4;
+        p2 += 4;
+        o += 4;
+        r = r != NULL ? r + 4 : NULL;
+    }
+    for (; i + 4 * FB <= (ptrdiff_t)n && i + 4 * FB - 4 <= last; i += 4 * FB) {
         float32x4_t acc[FB];
 #ifdef __aarch64__
         if (fm->need[phase]) {
@@ -128,7 +172,7 @@ GRT_INLINE void region(const float *p0, const float *p1, const float *p2, size_t
             grt_a64_dw3s1_block4(p0, p1, p2, t[0], t[1], t[2], acc);
         }
 #else
-        flat_vecs(p0, p1, p2, t, fm->m[0] + phase, fm->m[1] + phase, acc, FB);
+        grt_v7_dw3s1_flat_block2(p0, p1, p2, t9, fm->m[0] + phase, fm->need[phase], acc);
 #endif
         store_vecs(o, r, acc, b, FB, act);
         p0 += 4 * FB;
@@ -141,24 +185,19 @@ GRT_INLINE void region(const float *p0, const float *p1, const float *p2, size_t
             phase -= fm->period;
         }
     }
-    for (; i < n; i += 4) {
-        float32x4_t acc[FB];
-#ifdef __aarch64__
-        acc[0] = grt_a64_dw3s1_flat_vec1(p0, p1, p2, t[0], t[1], t[2], fm->m[0] + phase,
-                                         fm->m[1] + phase);
-#else
-        flat_vecs(p0, p1, p2, t, fm->m[0] + phase, fm->m[1] + phase, acc, 1);
-#endif
-        const size_t k = n - i < 4 ? n - i : 4;
-        if (k == 4) {
-            store_vecs(o, r, acc, b, 1, act);
+    for (; i < (ptrdiff_t)n; i += 4) {
+        float32x4_t acc;
+        if (guard && i > last) {
+            acc = safe_vec(p0, p1, p2, t9, fm->m[0][phase], fm->m[1][phase], lo, hi);
         } else {
-            float32x4_t y = vaddq_f32(acc[0], b);
-            if (r != NULL) {
-                y = vaddq_f32(y, grt_load_partial(r, k));
-            }
-            grt_store_partial(o, grt_neon_act(y, act), k);
+#ifdef __aarch64__
+            acc = grt_a64_dw3s1_flat_vec1(p0, p1, p2, t[0], t[1], t[2], fm->m[0] + phase,
+                                          fm->m[1] + phase);
+#else
+            acc = grt_v7_dw3s1_flat_vec1(p0, p1, p2, t9, fm->m[0] + phase);
+#endif
         }
+        store_k(o, r, acc, b, n - (size_t)i < 4 ? n - (size_t)i : 4, act);
         p0 += 4;
         p1 += 4;
         p2 += 4;
@@ -168,35 +207,40 @@ GRT_INLINE void region(const float *p0, const float *p1, const float *p2, size_t
     }
 }
 
-/* The kernel row outside the image at the top and bottom reads zeros from here. */
-static const float zero_row[GRT_DW_FLAT_MAX_W + 8];
-
-GRT_INLINE void flat(const float *in, size_t h, size_t w, const float32x4_t *t, float32x4_t b,
-                     const float *res, float *out, const struct grt_dw_flat_masks *fm,
-                     const int act) {
+GRT_INLINE void flat(const float *in, size_t h, size_t w, const float32x4_t *t, const float *t9,
+                     float32x4_t b, const float *res, float *out,
+                     const struct grt_dw_flat_masks *fm, uintptr_t lo, uintptr_t hi,
+                     const int guard, const int act) {
     const size_t hw = h * w;
     const float *r = res;
     /* Row 0: kernel row 0 is above the image. */
-    region(zero_row, in - 1, in + w - 1, w, t, b, r, out, fm, act);
+    region(zero_row, in - 1, in + w - 1, w, t, t9, b, r, out, fm, lo, hi, guard, act);
     /* Rows 1 .. h - 2 as one flat run: output w + i, tap (ky, kx) reads
      * in[i + ky * w + kx - 1]. */
     if (h > 2) {
-        region(in - 1, in + w - 1, in + 2 * w - 1, hw - 2 * w, t, b, r != NULL ? r + w : NULL,
-               out + w, fm, act);
+        region(in - 1, in + w - 1, in + 2 * w - 1, hw - 2 * w, t, t9, b,
+               r != NULL ? r + w : NULL, out + w, fm, lo, hi, guard, act);
     }
     /* Row h - 1: kernel row 2 is below the image. */
-    region(in + hw - 2 * w - 1, in + hw - w - 1, zero_row, w, t, b,
-           r != NULL ? r + hw - w : NULL, out + hw - w, fm, act);
+    region(in + hw - 2 * w - 1, in + hw - w - 1, zero_row, w, t, t9, b,
+           r != NULL ? r + hw - w : NULL, out + hw - w, fm, lo, hi, guard, act);
 }
 
 void grt_neon_dwconv3x3s1_flat(const float *in, size_t h, size_t w, const float *taps9,
                                float bias, const float *res, float *out, int act,
-                               const struct grt_dw_flat_masks *fm) {
+                               const struct grt_dw_flat_masks *fm, const float *lo,
+                               const float *hi) {
     float t9[12] = {0.0f};
     for (int k = 0; k < 9; k++) {
         t9[k] = taps9[k];
     }
     const float32x4_t t[3] = {vld1q_f32(t9), vld1q_f32(t9 + 4), vld1q_f32(t9 + 8)};
     const float32x4_t b = vdupq_n_f32(bias);
-    GRT_ACT_DISPATCH(act, flat(in, h, w, t, b, res, out, fm, ACT));
+    /* Only the first and last planes of the buffer need the read guards. */
+    if (in - lo >= 1 && hi - (in + h * w) >= 3) {
+        GRT_ACT_DISPATCH(act, flat(in, h, w, t, t9, b, res, out, fm, 0, 0, 0, ACT));
+    } else {
+        GRT_ACT_DISPATCH(act, flat(in, h, w, t, t9, b, res, out, fm, (uintptr_t)lo,
+                                   (uintptr_t)hi, 1, ACT));
+    }
 }

@@ -355,12 +355,13 @@ GRT_INLINE void plane(const float *pl, size_t h, size_t w, size_t oh, size_t pad
                       const taps_t *full, const uint32x4_t *kyv, float32x4_t b, float *o,
                       const float *res, size_t ow, const int K, const int S, const int act) {
     const ptrdiff_t sw = (ptrdiff_t)w;
-    if (K == 3 && S == 1 && cp->flat != NULL && lo_ok <= -1 && (ptrdiff_t)(h * w) + 3 <= hi_ok) {
+    if (K == 3 && S == 1 && cp->flat != NULL) {
         float t9[12];
         vst1q_f32(t9, full->q[0]);
         vst1q_f32(t9 + 4, full->q[1]);
         vst1q_f32(t9 + 8, full->q[2]);
-        grt_neon_dwconv3x3s1_flat(pl, h, w, t9, vgetq_lane_f32(b, 0), res, o, act, cp->flat);
+        grt_neon_dwconv3x3s1_flat(pl, h, w, t9, vgetq_lane_f32(b, 0), res, o, act, cp->flat,
+                                  pl + lo_ok, pl + hi_ok + 1);
         return;
     }
     /* Output rows [oy0, oy1) take the lean path: window inside the image, edge loads
