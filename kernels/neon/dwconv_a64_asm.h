@@ -369,5 +369,193 @@ GRT_INLINE void grt_a64_dw5s2_block4(const float *const r[5], const float32x4_t 
     GRT_A64_RET4;
 }
 
+/* Single stride-2 vectors (4 outputs) for rows too narrow for blocks: per kernel row, LD2s at
+ * columns 0, 2 (and 4) give taps (0, 1), (2, 3) (and 4). The masked variants (edge vectors,
+ * which read past the row) keep one partial sum per kernel column in v20.. and clear each
+ * with its column mask m[kx] before adding them up. */
+#define GRT_A64_DW3S2_VEC1_BODY \
+    "mov x16, %[r0]\n\t" \
+    "ld2 {v16.4s, v17.4s}, [x16], %[s8]\n\t" \
+    "fmul %[a].4s, v16.4s, %[t0].s[0]\n\t" \
+    "fmla %[a].4s, v17.4s, %[t0].s[1]\n\t" \
+    "ld2 {v18.4s, v19.4s}, [x16]\n\t" \
+    "fmla %[a].4s, v18.4s, %[t0].s[2]\n\t" \
+    "mov x16, %[r1]\n\t" \
+    "ld2 {v16.4s, v17.4s}, [x16], %[s8]\n\t" \
+    "fmla %[a].4s, v16.4s, %[t0].s[3]\n\t" \
+    "fmla %[a].4s, v17.4s, %[t1].s[0]\n\t" \
+    "ld2 {v18.4s, v19.4s}, [x16]\n\t" \
+    "fmla %[a].4s, v18.4s, %[t1].s[1]\n\t" \
+    "mov x16, %[r2]\n\t" \
+    "ld2 {v16.4s, v17.4s}, [x16], %[s8]\n\t" \
+    "fmla %[a].4s, v16.4s, %[t1].s[2]\n\t" \
+    "fmla %[a].4s, v17.4s, %[t1].s[3]\n\t" \
+    "ld2 {v18.4s, v19.4s}, [x16]\n\t" \
+    "fmla %[a].4s, v18.4s, %[t2].s[0]\n\t"
+
+GRT_INLINE float32x4_t grt_a64_dw3s2_vec1(const float *const r[3], const float32x4_t t[3]) {
+    float32x4_t a;
+    __asm__(GRT_A64_DW3S2_VEC1_BODY
+            : [a] "=&w"(a)
+            : [r0] "r"(r[0]), [r1] "r"(r[1]), [r2] "r"(r[2]), [t0] "w"(t[0]), [t1] "w"(t[1]), [t2] "w"(t[2]), [s8] "r"((size_t)8)
+            : "x16", "v16", "v17", "v18", "v19", "memory");
+    return a;
+}
+
+#define GRT_A64_DW3S2_VEC1_MASKED_BODY \
+    "mov x16, %[r0]\n\t" \
+    "ld2 {v16.4s, v17.4s}, [x16], %[s8]\n\t" \
+    "fmul v20.4s, v16.4s, %[t0].s[0]\n\t" \
+    "fmul v21.4s, v17.4s, %[t0].s[1]\n\t" \
+    "ld2 {v18.4s, v19.4s}, [x16]\n\t" \
+    "fmul v22.4s, v18.4s, %[t0].s[2]\n\t" \
+    "mov x16, %[r1]\n\t" \
+    "ld2 {v16.4s, v17.4s}, [x16], %[s8]\n\t" \
+    "fmla v20.4s, v16.4s, %[t0].s[3]\n\t" \
+    "fmla v21.4s, v17.4s, %[t1].s[0]\n\t" \
+    "ld2 {v18.4s, v19.4s}, [x16]\n\t" \
+    "fmla v22.4s, v18.4s, %[t1].s[1]\n\t" \
+    "mov x16, %[r2]\n\t" \
+    "ld2 {v16.4s, v17.4s}, [x16], %[s8]\n\t" \
+    "fmla v20.4s, v16.4s, %[t1].s[2]\n\t" \
+    "fmla v21.4s, v17.4s, %[t1].s[3]\n\t" \
+    "ld2 {v18.4s, v19.4s}, [x16]\n\t" \
+    "fmla v22.4s, v18.4s, %[t2].s[0]\n\t" \
+    "ldr q16, [%[m], #0]\n\tand v20.16b, v20.16b, v16.16b\n\t" \
+    "ldr q16, [%[m], #16]\n\tand v21.16b, v21.16b, v16.16b\n\t" \
+    "ldr q16, [%[m], #32]\n\tand v22.16b, v22.16b, v16.16b\n\t" \
+    "fadd %[a].4s, v20.4s, v21.4s\n\t" \
+    "fadd %[a].4s, %[a].4s, v22.4s\n\t"
+
+GRT_INLINE float32x4_t grt_a64_dw3s2_vec1_masked(const float *const r[3], const float32x4_t t[3], const uint32x4_t *m) {
+    float32x4_t a;
+    __asm__(GRT_A64_DW3S2_VEC1_MASKED_BODY
+            : [a] "=&w"(a)
+            : [r0] "r"(r[0]), [r1] "r"(r[1]), [r2] "r"(r[2]), [t0] "w"(t[0]), [t1] "w"(t[1]), [t2] "w"(t[2]), [m] "r"(m), [s8] "r"((size_t)8)
+            : "x16", "v16", "v17", "v18", "v19", "v20", "v21", "v22", "memory");
+    return a;
+}
+
+#define GRT_A64_DW5S2_VEC1_BODY \
+    "mov x16, %[r0]\n\t" \
+    "ld2 {v16.4s, v17.4s}, [x16], %[s8]\n\t" \
+    "fmul %[a].4s, v16.4s, %[t0].s[0]\n\t" \
+    "fmla %[a].4s, v17.4s, %[t0].s[1]\n\t" \
+    "ld2 {v18.4s, v19.4s}, [x16], %[s8]\n\t" \
+    "fmla %[a].4s, v18.4s, %[t0].s[2]\n\t" \
+    "fmla %[a].4s, v19.4s, %[t0].s[3]\n\t" \
+    "ld2 {v16.4s, v17.4s}, [x16]\n\t" \
+    "fmla %[a].4s, v16.4s, %[t1].s[0]\n\t" \
+    "mov x16, %[r1]\n\t" \
+    "ld2 {v16.4s, v17.4s}, [x16], %[s8]\n\t" \
+    "fmla %[a].4s, v16.4s, %[t1].s[1]\n\t" \
+    "fmla %[a].4s, v17.4s, %[t1].s[2]\n\t" \
+    "ld2 {v18.4s, v19.4s}, [x16], %[s8]\n\t" \
+    "fmla %[a].4s, v18.4s, %[t1].s[3]\n\t" \
+    "fmla %[a].4s, v19.4s, %[t2].s[0]\n\t" \
+    "ld2 {v16.4s, v17.4s}, [x16]\n\t" \
+    "fmla %[a].4s, v16.4s, %[t2].s[1]\n\t" \
+    "mov x16, %[r2]\n\t" \
+    "ld2 {v16.4s, v17.4s}, [x16], %[s8]\n\t" \
+    "fmla %[a].4s, v16.4s, %[t2].s[2]\n\t" \
+    "fmla %[a].4s, v17.4s, %[t2].s[3]\n\t" \
+    "ld2 {v18.4s, v19.4s}, [x16], %[s8]\n\t" \
+    "fmla %[a].4s, v18.4s, %[t3].s[0]\n\t" \
+    "fmla %[a].4s, v19.4s, %[t3].s[1]\n\t" \
+    "ld2 {v16.4s, v17.4s}, [x16]\n\t" \
+    "fmla %[a].4s, v16.4s, %[t3].s[2]\n\t" \
+    "mov x16, %[r3]\n\t" \
+    "ld2 {v16.4s, v17.4s}, [x16], %[s8]\n\t" \
+    "fmla %[a].4s, v16.4s, %[t3].s[3]\n\t" \
+    "fmla %[a].4s, v17.4s, %[t4].s[0]\n\t" \
+    "ld2 {v18.4s, v19.4s}, [x16], %[s8]\n\t" \
+    "fmla %[a].4s, v18.4s, %[t4].s[1]\n\t" \
+    "fmla %[a].4s, v19.4s, %[t4].s[2]\n\t" \
+    "ld2 {v16.4s, v17.4s}, [x16]\n\t" \
+    "fmla %[a].4s, v16.4s, %[t4].s[3]\n\t" \
+    "mov x16, %[r4]\n\t" \
+    "ld2 {v16.4s, v17.4s}, [x16], %[s8]\n\t" \
+    "fmla %[a].4s, v16.4s, %[t5].s[0]\n\t" \
+    "fmla %[a].4s, v17.4s, %[t5].s[1]\n\t" \
+    "ld2 {v18.4s, v19.4s}, [x16], %[s8]\n\t" \
+    "fmla %[a].4s, v18.4s, %[t5].s[2]\n\t" \
+    "fmla %[a].4s, v19.4s, %[t5].s[3]\n\t" \
+    "ld2 {v16.4s, v17.4s}, [x16]\n\t" \
+    "fmla %[a].4s, v16.4s, %[t6].s[0]\n\t"
+
+GRT_INLINE float32x4_t grt_a64_dw5s2_vec1(const float *const r[5], const float32x4_t t[7]) {
+    float32x4_t a;
+    __asm__(GRT_A64_DW5S2_VEC1_BODY
+            : [a] "=&w"(a)
+            : [r0] "r"(r[0]), [r1] "r"(r[1]), [r2] "r"(r[2]), [r3] "r"(r[3]), [r4] "r"(r[4]), [t0] "w"(t[0]), [t1] "w"(t[1]), [t2] "w"(t[2]), [t3] "w"(t[3]), [t4] "w"(t[4]), [t5] "w"(t[5]), [t6] "w"(t[6]), [s8] "r"((size_t)8)
+            : "x16", "v16", "v17", "v18", "v19", "memory");
+    return a;
+}
+
+#define GRT_A64_DW5S2_VEC1_MASKED_BODY \
+    "mov x16, %[r0]\n\t" \
+    "ld2 {v16.4s, v17.4s}, [x16], %[s8]\n\t" \
+    "fmul v20.4s, v16.4s, %[t0].s[0]\n\t" \
+    "fmul v21.4s, v17.4s, %[t0].s[1]\n\t" \
+    "ld2 {v18.4s, v19.4s}, [x16], %[s8]\n\t" \
+    "fmul v22.4s, v18.4s, %[t0].s[2]\n\t" \
+    "fmul v23.4s, v19.4s, %[t0].s[3]\n\t" \
+    "ld2 {v16.4s, v17.4s}, [x16]\n\t" \
+    "fmul v24.4s, v16.4s, %[t1].s[0]\n\t" \
+    "mov x16, %[r1]\n\t" \
+    "ld2 {v16.4s, v17.4s}, [x16], %[s8]\n\t" \
+    "fmla v20.4s, v16.4s, %[t1].s[1]\n\t" \
+    "fmla v21.4s, v17.4s, %[t1].s[2]\n\t" \
+    "ld2 {v18.4s, v19.4s}, [x16], %[s8]\n\t" \
+    "fmla v22.4s, v18.4s, %[t1].s[3]\n\t" \
+    "fmla v23.4s, v19.4s, %[t2].s[0]\n\t" \
+    "ld2 {v16.4s, v17.4s}, [x16]\n\t" \
+    "fmla v24.4s, v16.4s, %[t2].s[1]\n\t" \
+    "mov x16, %[r2]\n\t" \
+    "ld2 {v16.4s, v17.4s}, [x16], %[s8]\n\t" \
+    "fmla v20.4s, v16.4s, %[t2].s[2]\n\t" \
+    "fmla v21.4s, v17.4s, %[t2].s[3]\n\t" \
+    "ld2 {v18.4s, v19.4s}, [x16], %[s8]\n\t" \
+    "fmla v22.4s, v18.4s, %[t3].s[0]\n\t" \
+    "fmla v23.4s, v19.4s, %[t3].s[1]\n\t" \
+    "ld2 {v16.4s, v17.4s}, [x16]\n\t" \
+    "fmla v24.4s, v16.4s, %[t3].s[2]\n\t" \
+    "mov x16, %[r3]\n\t" \
+    "ld2 {v16.4s, v17.4s}, [x16], %[s8]\n\t" \
+    "fmla v20.4s, v16.4s, %[t3].s[3]\n\t" \
+    "fmla v21.4s, v17.4s, %[t4].s[0]\n\t" \
+    "ld2 {v18.4s, v19.4s}, [x16], %[s8]\n\t" \
+    "fmla v22.4s, v18.4s, %[t4].s[1]\n\t" \
+    "fmla v23.4s, v19.4s, %[t4].s[2]\n\t" \
+    "ld2 {v16.4s, v17.4s}, [x16]\n\t" \
+    "fmla v24.4s, v16.4s, %[t4].s[3]\n\t" \
+    "mov x16, %[r4]\n\t" \
+    "ld2 {v16.4s, v17.4s}, [x16], %[s8]\n\t" \
+    "fmla v20.4s, v16.4s, %[t5].s[0]\n\t" \
+    "fmla v21.4s, v17.4s, %[t5].s[1]\n\t" \
+    "ld2 {v18.4s, v19.4s}, [x16], %[s8]\n\t" \
+    "fmla v22.4s, v18.4s, %[t5].s[2]\n\t" \
+    "fmla v23.4s, v19.4s, %[t5].s[3]\n\t" \
+    "ld2 {v16.4s, v17.4s}, [x16]\n\t" \
+    "fmla v24.4s, v16.4s, %[t6].s[0]\n\t" \
+    "ldr q16, [%[m], #0]\n\tand v20.16b, v20.16b, v16.16b\n\t" \
+    "ldr q16, [%[m], #16]\n\tand v21.16b, v21.16b, v16.16b\n\t" \
+    "ldr q16, [%[m], #32]\n\tand v22.16b, v22.16b, v16.16b\n\t" \
+    "ldr q16, [%[m], #48]\n\tand v23.16b, v23.16b, v16.16b\n\t" \
+    "ldr q16, [%[m], #64]\n\tand v24.16b, v24.16b, v16.16b\n\t" \
+    "fadd %[a].4s, v20.4s, v21.4s\n\t" \
+    "fadd %[a].4s, %[a].4s, v22.4s\n\t" \
+    "fadd %[a].4s, %[a].4s, v23.4s\n\t" \
+    "fadd %[a].4s, %[a].4s, v24.4s\n\t"
+
+GRT_INLINE float32x4_t grt_a64_dw5s2_vec1_masked(const float *const r[5], const float32x4_t t[7], const uint32x4_t *m) {
+    float32x4_t a;
+    __asm__(GRT_A64_DW5S2_VEC1_MASKED_BODY
+            : [a] "=&w"(a)
+            : [r0] "r"(r[0]), [r1] "r"(r[1]), [r2] "r"(r[2]), [r3] "r"(r[3]), [r4] "r"(r[4]), [t0] "w"(t[0]), [t1] "w"(t[1]), [t2] "w"(t[2]), [t3] "w"(t[3]), [t4] "w"(t[4]), [t5] "w"(t[5]), [t6] "w"(t[6]), [m] "r"(m), [s8] "r"((size_t)8)
+            : "x16", "v16", "v17", "v18", "v19", "v20", "v21", "v22", "v23", "v24", "memory");
+    return a;
+}
+
 #endif
 #endif

@@ -102,6 +102,16 @@ GRT_INLINE void store4(float *o, const float *res, float32x4_t acc, float32x4_t 
  * off = j * S - pad. */
 GRT_INLINE float32x4_t vec_taps(const rows_t *rw, ptrdiff_t off, const taps_t *tp, const int K,
                                 const int S) {
+#ifdef __aarch64__
+    if (S == 2) {
+        const float *r[KMAX];
+#pragma GCC unroll 5
+        for (int ky = 0; ky < K; ky++) {
+            r[ky] = rw->r[ky] + off;
+        }
+        return K == 3 ? grt_a64_dw3s2_vec1(r, tp->q) : grt_a64_dw5s2_vec1(r, tp->q);
+    }
+#endif
     float32x4_t acc = vdupq_n_f32(0.0f);
     if (S == 1) {
 #define V1_TAP(ky, kx)                                                                         \
@@ -136,6 +146,17 @@ GRT_INLINE float32x4_t vec_taps(const rows_t *rw, ptrdiff_t off, const taps_t *t
  * per tap; an AND gives exact zeros whatever the neighbouring floats hold). */
 GRT_INLINE float32x4_t vec_taps_masked(const rows_t *rw, ptrdiff_t off, const taps_t *tp,
                                        const uint32x4_t *m, const int K, const int S) {
+#ifdef __aarch64__
+    if (S == 2) {
+        const float *r[KMAX];
+#pragma GCC unroll 5
+        for (int ky = 0; ky < K; ky++) {
+            r[ky] = rw->r[ky] + off;
+        }
+        return K == 3 ? grt_a64_dw3s2_vec1_masked(r, tp->q, m)
+                      : grt_a64_dw5s2_vec1_masked(r, tp->q, m);
+    }
+#endif
     float32x4_t col[KMAX];
     if (S == 1) {
 #define M1_TAP(ky, kx)                                                                         \

@@ -3,7 +3,9 @@
 mod arm;
 mod bench_report;
 mod header;
+mod icount;
 mod pack_weights;
+mod peers;
 
 use std::process::ExitCode;
 
@@ -15,7 +17,11 @@ commands:
                        install the ARM cross toolchain if missing, run the test suite under qemu
   bench-report [--write-readme]
                        criterion results of `cargo bench --bench networks` -> markdown table
-  gen-header [--check]  write include/ghostrt.h from src/capi.rs (--check: fail if it is stale)";
+  gen-header [--check]  write include/ghostrt.h from src/capi.rs (--check: fail if it is stale)
+  icount [--targets aarch64,armv7] [--models ..] [--families neon|all|none] [--out FILE]
+                       ARM instructions per inference under qemu (scalar and NEON) -> docs/arm-results.md
+  peers [--models rg050,rg100,rg200,gn100] [--threads 1,2] [--runs 50] [--skip-install] [--python PATH]
+                       ghostrt vs ONNX Runtime, ncnn, MNN, tract -> docs/peers.md";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -24,6 +30,8 @@ fn main() -> ExitCode {
         Some("arm-test") => arm::main(&args[1..]),
         Some("gen-header") => header::main(&args[1..]),
         Some("bench-report") => bench_report::main(&args[1..]),
+        Some("icount") => icount::main(&args[1..]),
+        Some("peers") => peers::main(&args[1..]),
         _ => Err(USAGE.to_string()),
     };
     match result {
