@@ -499,6 +499,7 @@ fn conv1x1(c: &mut Criterion<ThreadTime>) {
                         black_box(input.as_ptr()),
                         cin,
                         hw,
+                        hw,
                         packed.as_ptr(),
                         bias.as_ptr(),
                         r,

@@ -29,8 +29,10 @@ void grt_f32_conv_scalar(const float *in, size_t cin, size_t h, size_t w,
                          float *out, size_t cout, size_t oh, size_t ow,
                          size_t k, size_t stride, size_t pad, int act);
 
-/* 1x1 conv = GEMM: out[co][p] = sum_ci w[co][ci] * in[ci][p], p < hw. */
-void grt_f32_conv1x1_scalar(const float *in, size_t cin, size_t hw,
+/* 1x1 conv = GEMM: out[co][p] = sum_ci w[co][ci] * in[ci][p], p < hw. Channel planes of in,
+ * residual and out are ld >= hw floats apart: ld = hw for whole planes, ld = H*W for a pixel
+ * range [p0, p0 + hw) of them (pointers offset by p0), as a thread's share of the work. */
+void grt_f32_conv1x1_scalar(const float *in, size_t cin, size_t hw, size_t ld,
                             const float *weight, const float *bias, const float *residual,
                             float *out, size_t cout, int act);
 

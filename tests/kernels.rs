@@ -269,7 +269,7 @@ fn check_conv(ks: &KernelSet, cv: Conv, epi: Epi, seed: u64) {
         match cv.op {
             ConvOp::Dense => (ks.conv)(i, cin, h, w, wt, b, r, o, cout, oh, ow, k, s, p, act),
             ConvOp::Depthwise => (ks.dwconv)(i, cin, h, w, wt, b, r, o, oh, ow, k, s, p, act),
-            ConvOp::Pointwise => (ks.conv1x1)(i, cin, h * w, wt, b, r, o, cout, act),
+            ConvOp::Pointwise => (ks.conv1x1)(i, cin, h * w, h * w, wt, b, r, o, cout, act),
         }
     });
 }
@@ -700,7 +700,7 @@ fn conv1x1_x86_tile_edges() {
             let mut buf = vec![CANARY; cout * hw + 16];
             let out = buf[off..].as_mut_ptr();
             let (i, w, b, r) = (input.as_ptr(), packed.as_ptr(), bias.as_ptr(), res.as_ptr());
-            unsafe { (ks.conv1x1)(i, cin, hw, w, b, r, out, cout, Act::Relu6) };
+            unsafe { (ks.conv1x1)(i, cin, hw, hw, w, b, r, out, cout, Act::Relu6) };
             let ctx = format!("{} conv1x1 {cin}x{cout}x{hw} out at +{off} floats", ks.name);
             let outside = buf[..off].iter().chain(&buf[off + cout * hw..]);
             assert!(
@@ -715,6 +715,72 @@ fn conv1x1_x86_tile_edges() {
             for cout in [1, 3, 4, 5, 9] {
                 let act = Act::ALL[(cin + cout) % 4];
                 check_fc(ks, cin, cout, cout % 2 == 1, act, (cin * 100 + cout) as u64);
+            }
+        }
+    }
+}
+
+/// 1x1 conv over a pixel range of larger planes (`ld > hw`), as a thread computes its share:
+/// every range of a plane split at ragged points must equal the whole-plane result, and
+/// pixels outside the range (the other threads' part) must stay untouched.
+#[test]
+fn conv1x1_pixel_ranges() {
+    for ks in runnable() {
+        for (case, &(cin, cout, ld)) in [(3, 5, 50), (16, 13, 196), (8, 33, 1000), (24, 16, 3136)]
+            .iter()
+            .enumerate()
+        {
+            let mut rng = Rng(100 + case as u64);
+            let input = rng.vec(cin * ld, 2.0);
+            let weight = rng.vec(cout * cin, 1.0);
+            let (bias, res) = (rng.vec(cout, 3.0), rng.vec(cout * ld, 3.0));
+            let packed = kernels::pack_conv1x1(&weight, cin, cout, ks.conv1x1_mr);
+            let act = Act::ALL[case % 4];
+            let mut want = conv2d_ref(&input, cin, 1, ld, &weight, cout, 1, 1, 0, 1);
+            apply_epilogue(&mut want, cout, Some(&bias), Some(&res), act);
+            let mut mag = conv2d_ref(&abs(&input), cin, 1, ld, &abs(&weight), cout, 1, 1, 0, 1);
+            apply_epilogue(
+                &mut mag,
+                cout,
+                Some(&abs(&bias)),
+                Some(&abs(&res)),
+                Act::None,
+            );
+            for cuts in [
+                vec![0, 1, ld],
+                vec![0, 3, 4, 21, ld],
+                vec![0, ld / 2 - 5, ld - 2, ld],
+            ] {
+                let mut out = vec![CANARY; cout * ld];
+                for pair in cuts.windows(2) {
+                    let (p0, n) = (pair[0], pair[1] - pair[0]);
+                    let before = out.clone();
+                    unsafe {
+                        (ks.conv1x1)(
+                            input.as_ptr().add(p0),
+                            cin,
+                            n,
+                            ld,
+                            packed.as_ptr(),
+                            bias.as_ptr(),
+                            res.as_ptr().add(p0),
+                            out.as_mut_ptr().add(p0),
+                            cout,
+                            act,
+                        )
+                    };
+                    let ctx = format!("{} conv1x1 {cin}x{cout} ld {ld} pixels {p0}..+{n}", ks.name);
+                    for (i, (&a, &b)) in out.iter().zip(&before).enumerate() {
+                        let p = i % ld;
+                        assert!(
+                            (p0..p0 + n).contains(&p) || a.to_bits() == b.to_bits(),
+                            "{ctx}: wrote outside its range at channel {} pixel {p}",
+                            i / ld
+                        );
+                    }
+                }
+                let ctx = format!("{} conv1x1 {cin}x{cout} ld {ld} cuts {cuts:?}", ks.name);
+                assert_close(&ctx, &out, &want, |i| tolerance(cin, mag[i], want[i]));
             }
         }
     }

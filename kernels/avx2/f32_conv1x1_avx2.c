@@ -69,7 +69,7 @@ GRT_INLINE void act_all(__m256 *a, int n, int act) {
  * acc[r * nv + v] stays in registers). w: packed weights of the first row, x: &in[0][p],
  * out/res: &out[co][p], bias: &bias[co] or NULL. If `masked`, vector nv-1 holds the lanes
  * of `tail` only; rows >= nrows are not stored. */
-GRT_INLINE void tile(const float *w, const float *x, size_t cin, size_t hw, int rows, int nv,
+GRT_INLINE void tile(const float *w, const float *x, size_t cin, size_t ld, int rows, int nv,
                      int masked, __m256i tail, size_t nrows, const float *bias,
                      const float *res, float *out, int act) {
     __m256 acc[MR * NV];
@@ -96,7 +96,7 @@ GRT_INLINE void tile(const float *w, const float *x, size_t cin, size_t hw, int 
                 acc[r * nv + v] = _mm256_fmadd_ps(wv, xv[v], acc[r * nv + v]);
             }
         }
-        x += hw;
+        x += ld;
         w += MR;
     }
     if (res != NULL) {
@@ -107,7 +107,7 @@ GRT_INLINE void tile(const float *w, const float *x, size_t cin, size_t hw, int 
             }
 #pragma GCC unroll 4
             for (int v = 0; v < nv; v++) {
-                const float *rr = res + (size_t)r * hw + 8 * v;
+                const float *rr = res + (size_t)r * ld + 8 * v;
                 const __m256 y = masked && v == nv - 1 ? _mm256_maskload_ps(rr, tail)
                                                        : _mm256_loadu_ps(rr);
                 acc[r * nv + v] = _mm256_add_ps(acc[r * nv + v], y);
@@ -122,7 +122,7 @@ GRT_INLINE void tile(const float *w, const float *x, size_t cin, size_t hw, int 
         }
 #pragma GCC unroll 4
         for (int v = 0; v < nv; v++) {
-            float *o = out + (size_t)r * hw + 8 * v;
+            float *o = out + (size_t)r * ld + 8 * v;
             if (masked && v == nv - 1) {
                 _mm256_maskstore_ps(o, tail, acc[r * nv + v]);
             } else {
@@ -134,7 +134,7 @@ GRT_INLINE void tile(const float *w, const float *x, size_t cin, size_t hw, int 
 
 /* Pixels [p, p + 8 (nv - 1) + lanes of tail) of every output channel, in tiles of `rows`
  * (4 or 8) output channels. */
-GRT_INLINE void strip(const float *in, size_t cin, size_t hw, const float *weight,
+GRT_INLINE void strip(const float *in, size_t cin, size_t ld, const float *weight,
                       const float *bias, const float *residual, float *out, size_t cout,
                       int act, size_t p, int rows, int nv, int masked, __m256i tail) {
     for (size_t co = 0; co < cout; co += (size_t)rows) {
@@ -142,34 +142,34 @@ GRT_INLINE void strip(const float *in, size_t cin, size_t hw, const float *weigh
         /* Row co of the packed weights: tile co / MR, lane co % MR of it. */
         const float *w = weight + (co / MR) * MR * cin + co % MR;
         const float *b = bias != NULL ? bias + co : NULL;
-        const float *r = residual != NULL ? residual + co * hw + p : NULL;
-        tile(w, in + p, cin, hw, rows, nv, masked, tail, left, b, r, out + co * hw + p, act);
+        const float *r = residual != NULL ? residual + co * ld + p : NULL;
+        tile(w, in + p, cin, ld, rows, nv, masked, tail, left, b, r, out + co * ld + p, act);
     }
 }
 
 /* The partial last strip of n = 1..23 pixels, out of line: it runs once per call. */
-static void strip_part(const float *in, size_t cin, size_t hw, const float *weight,
+static void strip_part(const float *in, size_t cin, size_t ld, const float *weight,
                        const float *bias, const float *residual, float *out, size_t cout,
                        int act, size_t p, size_t n) {
     const __m256i tail = grt_mask_avx2(n - 8 * ((n - 1) / 8));
     if (n > 16) {
-        strip(in, cin, hw, weight, bias, residual, out, cout, act, p, 4, 3, 1, tail);
+        strip(in, cin, ld, weight, bias, residual, out, cout, act, p, 4, 3, 1, tail);
     } else if (n > 8) {
-        strip(in, cin, hw, weight, bias, residual, out, cout, act, p, 4, 2, 1, tail);
+        strip(in, cin, ld, weight, bias, residual, out, cout, act, p, 4, 2, 1, tail);
     } else {
-        strip(in, cin, hw, weight, bias, residual, out, cout, act, p, 8, 1, 1, tail);
+        strip(in, cin, ld, weight, bias, residual, out, cout, act, p, 8, 1, 1, tail);
     }
 }
 
-void grt_f32_conv1x1_avx2(const float *in, size_t cin, size_t hw, const float *weight,
+void grt_f32_conv1x1_avx2(const float *in, size_t cin, size_t hw, size_t ld, const float *weight,
                           const float *bias, const float *residual, float *out, size_t cout,
                           int act) {
     const __m256i all = _mm256_set1_epi32(-1);
     size_t p = 0;
     for (; p + STRIP <= hw; p += STRIP) {
-        strip(in, cin, hw, weight, bias, residual, out, cout, act, p, 4, NV, 0, all);
+        strip(in, cin, ld, weight, bias, residual, out, cout, act, p, 4, NV, 0, all);
     }
     if (p < hw) {
-        strip_part(in, cin, hw, weight, bias, residual, out, cout, act, p, hw - p);
+        strip_part(in, cin, ld, weight, bias, residual, out, cout, act, p, hw - p);
     }
 }

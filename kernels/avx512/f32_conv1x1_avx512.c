@@ -54,6 +54,7 @@
 #define NP 7 /* pixels of a channel tile */
 #define NJ 3 /* channel vectors of a full channel tile */
 #define CH_MAX_HW 160 /* largest hw for channel tiles: at 196 pixel tiles are as fast */
+#define CH_MAX_LD (1u << 26) /* 15 ld must fit an int32 gather index */
 
 #define GRT_INLINE static inline __attribute__((always_inline))
 
@@ -90,7 +91,7 @@ GRT_INLINE void act_all(__m512 *a, int n, int act) {
  * stays in registers). w: packed weights of the first row, x: &in[0][p], out/res: &out[co][p],
  * bias: &bias[co] or NULL. Vector nv-1 holds the lanes of `tail`; rows >= nrows are not
  * stored. */
-GRT_INLINE void pixel_tile(const float *w, const float *x, size_t cin, size_t hw, int rows,
+GRT_INLINE void pixel_tile(const float *w, const float *x, size_t cin, size_t ld, int rows,
                            int nv, __mmask16 tail, size_t nrows, const float *bias,
                            const float *res, float *out, int act) {
     __m512 acc[8 * NV];
@@ -116,7 +117,7 @@ GRT_INLINE void pixel_tile(const float *w, const float *x, size_t cin, size_t hw
                 acc[r * nv + v] = _mm512_fmadd_ps(wv, xv[v], acc[r * nv + v]);
             }
         }
-        x += hw;
+        x += ld;
         w += MR;
     }
     /* A row past nrows keeps row 0's address; its mask is 0, so it is not accessed. */
@@ -124,7 +125,7 @@ GRT_INLINE void pixel_tile(const float *w, const float *x, size_t cin, size_t hw
 #pragma GCC unroll 8
         for (int r = 0; r < rows; r++) {
             const int on = (size_t)r < nrows;
-            const float *rr = res + (on ? (size_t)r * hw : 0);
+            const float *rr = res + (on ? (size_t)r * ld : 0);
 #pragma GCC unroll 4
             for (int v = 0; v < nv; v++) {
                 const __mmask16 m = on ? (v == nv - 1 ? tail : (__mmask16)0xffff) : 0;
@@ -137,7 +138,7 @@ GRT_INLINE void pixel_tile(const float *w, const float *x, size_t cin, size_t hw
 #pragma GCC unroll 8
     for (int r = 0; r < rows; r++) {
         const int on = (size_t)r < nrows;
-        float *o = out + (on ? (size_t)r * hw : 0);
+        float *o = out + (on ? (size_t)r * ld : 0);
 #pragma GCC unroll 4
         for (int v = 0; v < nv; v++) {
             const __mmask16 m = on ? (v == nv - 1 ? tail : (__mmask16)0xffff) : 0;
@@ -148,7 +149,7 @@ GRT_INLINE void pixel_tile(const float *w, const float *x, size_t cin, size_t hw
 
 /* Pixels [p, p + 16 (nv - 1) + popcount(tail)) of every output channel, in tiles of 8 rows
  * (4 for a last tile of 1..4 channels). */
-GRT_INLINE void pixel_strip(const float *in, size_t cin, size_t hw, const float *weight,
+GRT_INLINE void pixel_strip(const float *in, size_t cin, size_t ld, const float *weight,
                             const float *bias, const float *residual, float *out, size_t cout,
                             int act, size_t p, int nv, __mmask16 tail) {
     for (size_t co = 0; co < cout; co += 8) {
@@ -156,51 +157,51 @@ GRT_INLINE void pixel_strip(const float *in, size_t cin, size_t hw, const float 
         /* Row co of the packed weights: tile co / MR, lane co % MR of it. */
         const float *w = weight + (co / MR) * MR * cin + co % MR;
         const float *b = bias != NULL ? bias + co : NULL;
-        const float *r = residual != NULL ? residual + co * hw + p : NULL;
-        float *o = out + co * hw + p;
+        const float *r = residual != NULL ? residual + co * ld + p : NULL;
+        float *o = out + co * ld + p;
         if (left > 4) {
-            pixel_tile(w, in + p, cin, hw, 8, nv, tail, left, b, r, o, act);
+            pixel_tile(w, in + p, cin, ld, 8, nv, tail, left, b, r, o, act);
         } else {
-            pixel_tile(w, in + p, cin, hw, 4, nv, tail, left, b, r, o, act);
+            pixel_tile(w, in + p, cin, ld, 4, nv, tail, left, b, r, o, act);
         }
     }
 }
 
 /* One out-of-line copy per strip shape: full 48-pixel strips (no masks in the hot loop) and
  * the partial last strip of 3, 2 or 1 vectors. */
-static void pixel_strip_full(const float *in, size_t cin, size_t hw, const float *weight,
+static void pixel_strip_full(const float *in, size_t cin, size_t ld, const float *weight,
                              const float *bias, const float *residual, float *out,
                              size_t cout, int act, size_t p) {
-    pixel_strip(in, cin, hw, weight, bias, residual, out, cout, act, p, NV, 0xffff);
+    pixel_strip(in, cin, ld, weight, bias, residual, out, cout, act, p, NV, 0xffff);
 }
 
-static void pixel_strip_part(const float *in, size_t cin, size_t hw, const float *weight,
+static void pixel_strip_part(const float *in, size_t cin, size_t ld, const float *weight,
                              const float *bias, const float *residual, float *out,
                              size_t cout, int act, size_t p, size_t n) {
     const __mmask16 tail = grt_mask_avx512(n - 16 * ((n - 1) / 16));
     if (n > 32) {
-        pixel_strip(in, cin, hw, weight, bias, residual, out, cout, act, p, 3, tail);
+        pixel_strip(in, cin, ld, weight, bias, residual, out, cout, act, p, 3, tail);
     } else if (n > 16) {
-        pixel_strip(in, cin, hw, weight, bias, residual, out, cout, act, p, 2, tail);
+        pixel_strip(in, cin, ld, weight, bias, residual, out, cout, act, p, 2, tail);
     } else {
-        pixel_strip(in, cin, hw, weight, bias, residual, out, cout, act, p, 1, tail);
+        pixel_strip(in, cin, ld, weight, bias, residual, out, cout, act, p, 1, tail);
     }
 }
 
-static void pixel_tiles(const float *in, size_t cin, size_t hw, const float *weight,
+static void pixel_tiles(const float *in, size_t cin, size_t hw, size_t ld, const float *weight,
                         const float *bias, const float *residual, float *out, size_t cout,
                         int act) {
     size_t p = 0;
     const size_t mis = (size_t)(((uintptr_t)out / sizeof(float)) % 16);
-    if (hw % 16 == 0 && hw >= 4 * STRIP && mis != 0) {
+    if (ld % 16 == 0 && hw >= 4 * STRIP && mis != 0) {
         p = 16 - mis;
-        pixel_strip_part(in, cin, hw, weight, bias, residual, out, cout, act, 0, p);
+        pixel_strip_part(in, cin, ld, weight, bias, residual, out, cout, act, 0, p);
     }
     for (; p + STRIP <= hw; p += STRIP) {
-        pixel_strip_full(in, cin, hw, weight, bias, residual, out, cout, act, p);
+        pixel_strip_full(in, cin, ld, weight, bias, residual, out, cout, act, p);
     }
     if (p < hw) {
-        pixel_strip_part(in, cin, hw, weight, bias, residual, out, cout, act, p, hw - p);
+        pixel_strip_part(in, cin, ld, weight, bias, residual, out, cout, act, p, hw - p);
     }
 }
 
@@ -209,7 +210,7 @@ static void pixel_tiles(const float *in, size_t cin, size_t hw, const float *wei
  * follow every wstride floats), x: &in[0][p], out/res: &out[co][p], bias: &bias[co] or NULL.
  * Accumulator acc[q * nj + j] holds pixel q of channels 16j..16j+15. */
 GRT_INLINE void channel_tile(const float *w, size_t wstride, const float *x, size_t cin,
-                             size_t hw, int nj, size_t nch, size_t np, const float *bias,
+                             size_t ld, int nj, size_t nch, size_t np, const float *bias,
                              const float *res, float *out, int act) {
     __m512 acc[NP * NJ];
     __mmask16 cm[NJ]; /* channels of vector j that exist */
@@ -243,21 +244,21 @@ GRT_INLINE void channel_tile(const float *w, size_t wstride, const float *x, siz
                 acc[q * nj + j] = _mm512_fmadd_ps(xb, wv[j], acc[q * nj + j]);
             }
         }
-        x += hw;
+        x += ld;
         w += MR;
     }
     if (res != NULL) {
-        /* Lane c of pixel q is res[c][q]: a gather with stride hw (rare: GhostNet adds its
-         * shortcut in a 1x1 conv). hw <= CH_MAX_HW, so 15 hw fits the int32 indices. */
+        /* Lane c of pixel q is res[c][q]: a gather with stride ld (rare: GhostNet adds its
+         * shortcut in a 1x1 conv). ld <= CH_MAX_LD, so 15 ld fits the int32 indices. */
         const __m512i lane =
             _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-        const __m512i rows = _mm512_mullo_epi32(lane, _mm512_set1_epi32((int)hw));
+        const __m512i rows = _mm512_mullo_epi32(lane, _mm512_set1_epi32((int)ld));
 #pragma GCC unroll 4
         for (int j = 0; j < nj; j++) {
 #pragma GCC unroll 8
             for (int q = 0; q < NP; q++) {
                 const __m512 r = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), cm[j], rows,
-                                                          res + 16 * (size_t)j * hw + off[q], 4);
+                                                          res + 16 * (size_t)j * ld + off[q], 4);
                 acc[q * nj + j] = _mm512_add_ps(acc[q * nj + j], r);
             }
         }
@@ -300,8 +301,8 @@ GRT_INLINE void channel_tile(const float *w, size_t wstride, const float *x, siz
                 const __m512 z = _mm512_permutex2var_ps(u[i], s ? hi_idx : lo_idx, u[4 + i]);
                 const size_t c = 16 * (size_t)j + (size_t)(i + 4 * s);
                 const __m512 zh = _mm512_shuffle_f32x4(z, z, 0x4e);
-                _mm512_mask_storeu_ps(out + (c < nch ? c * hw : 0), c < nch ? pm : 0, z);
-                _mm512_mask_storeu_ps(out + (c + 8 < nch ? (c + 8) * hw : 0),
+                _mm512_mask_storeu_ps(out + (c < nch ? c * ld : 0), c < nch ? pm : 0, z);
+                _mm512_mask_storeu_ps(out + (c + 8 < nch ? (c + 8) * ld : 0),
                                       c + 8 < nch ? pm : 0, zh);
             }
         }
@@ -310,18 +311,18 @@ GRT_INLINE void channel_tile(const float *w, size_t wstride, const float *x, siz
 
 /* One out-of-line copy per channel-tile width. */
 static void channel_tile_any(const float *w, size_t wstride, const float *x, size_t cin,
-                             size_t hw, size_t nch, size_t np, const float *bias,
+                             size_t ld, size_t nch, size_t np, const float *bias,
                              const float *res, float *out, int act) {
     if (nch > 32) {
-        channel_tile(w, wstride, x, cin, hw, 3, nch, np, bias, res, out, act);
+        channel_tile(w, wstride, x, cin, ld, 3, nch, np, bias, res, out, act);
     } else if (nch > 16) {
-        channel_tile(w, wstride, x, cin, hw, 2, nch, np, bias, res, out, act);
+        channel_tile(w, wstride, x, cin, ld, 2, nch, np, bias, res, out, act);
     } else {
-        channel_tile(w, wstride, x, cin, hw, 1, nch, np, bias, res, out, act);
+        channel_tile(w, wstride, x, cin, ld, 1, nch, np, bias, res, out, act);
     }
 }
 
-static void channel_tiles(const float *in, size_t cin, size_t hw, const float *weight,
+static void channel_tiles(const float *in, size_t cin, size_t hw, size_t ld, const float *weight,
                           const float *bias, const float *residual, float *out, size_t cout,
                           int act) {
     for (size_t co = 0; co < cout; co += 16 * NJ) {
@@ -329,9 +330,9 @@ static void channel_tiles(const float *in, size_t cin, size_t hw, const float *w
         const float *b = bias != NULL ? bias + co : NULL;
         for (size_t p = 0; p < hw; p += NP) {
             const size_t np = hw - p < NP ? hw - p : NP;
-            const float *r = residual != NULL ? residual + co * hw + p : NULL;
-            channel_tile_any(weight + co * cin, MR * cin, in + p, cin, hw, nch, np, b, r,
-                             out + co * hw + p, act);
+            const float *r = residual != NULL ? residual + co * ld + p : NULL;
+            channel_tile_any(weight + co * cin, MR * cin, in + p, cin, ld, nch, np, b, r,
+                             out + co * ld + p, act);
         }
     }
 }
@@ -347,12 +348,13 @@ static int use_channel_tiles(size_t hw, size_t cout) {
     return channel < pixel;
 }
 
-void grt_f32_conv1x1_avx512(const float *in, size_t cin, size_t hw, const float *weight,
-                            const float *bias, const float *residual, float *out, size_t cout,
-                            int act) {
-    if (use_channel_tiles(hw, cout)) {
-        channel_tiles(in, cin, hw, weight, bias, residual, out, cout, act);
+void grt_f32_conv1x1_avx512(const float *in, size_t cin, size_t hw, size_t ld,
+                            const float *weight, const float *bias, const float *residual,
+                            float *out, size_t cout, int act) {
+    /* The residual gather of channel tiles indexes 16 rows with int32 offsets. */
+    if (use_channel_tiles(hw, cout) && ld <= CH_MAX_LD) {
+        channel_tiles(in, cin, hw, ld, weight, bias, residual, out, cout, act);
     } else {
-        pixel_tiles(in, cin, hw, weight, bias, residual, out, cout, act);
+        pixel_tiles(in, cin, hw, ld, weight, bias, residual, out, cout, act);
     }
 }

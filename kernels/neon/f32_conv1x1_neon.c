@@ -51,11 +51,11 @@ GRT_INLINE void store_row(const float32x4_t *acc, float32x4_t b, float *o, const
 /* The full tile: 4 channels x NV vectors, channel loop and epilogue in one asm block
  * (conv1x1_asm.h). bias: 4 floats; o / r: channel 0's output / residual (r may be NULL),
  * the other channels hw floats apart. */
-GRT_INLINE void full_tile(const float *x, size_t hw, size_t cin, const float *w,
+GRT_INLINE void full_tile(const float *x, size_t ld, size_t cin, const float *w,
                           const float *bias, float *o, const float *r, const int act) {
     size_t pairs = (cin - 1) / 2;
     const size_t odd = (cin - 1) % 2;
-    const size_t stride = hw * sizeof(float);
+    const size_t stride = ld * sizeof(float);
 #ifdef __aarch64__
     const float *x2 = x + 16;
     switch (act) {
@@ -99,7 +99,7 @@ GRT_INLINE void full_tile(const float *x, size_t hw, size_t cin, const float *w,
 /* Tile of 4 channels x nv vectors at pixel row pointer x (in + p). o[r] / res[r] are the
  * output / residual pointers of row r at pixel p (res NULL: no residual). keep: lanes of
  * vector 0 that must stay as they are in out (the shifted tail), used when tail != 0. */
-GRT_INLINE void tile(const float *x, size_t hw, size_t cin, const float *w, float32x4_t b,
+GRT_INLINE void tile(const float *x, size_t ld, size_t cin, const float *w, float32x4_t b,
                      float *const o[MR], const float *const res[MR], const int nv, const int tail,
                      uint32x4_t keep, const int act) {
     float32x4_t a0[NV], a1[NV], a2[NV], a3[NV];
@@ -114,7 +114,7 @@ GRT_INLINE void tile(const float *x, size_t hw, size_t cin, const float *w, floa
             a3[j] = GRT_MUL_LANE(xv, wv, 3);
         }
         for (size_t ci = 1; ci < cin; ci++) {
-            x += hw;
+            x += ld;
             w += MR;
             wv = vld1q_f32(w);
 #pragma GCC unroll 8
@@ -160,7 +160,7 @@ GRT_INLINE float32x4_t tile_bias(const float *bias, size_t co, size_t cout) {
 
 /* Every channel tile at pixel p with nv vectors. dummy: NV*4 writable floats for rows past
  * cout (their residual is read from there too). */
-GRT_INLINE void column(const float *in, size_t cin, size_t hw, const float *weight,
+GRT_INLINE void column(const float *in, size_t cin, size_t hw, size_t ld, const float *weight,
                        const float *bias, const float *residual, float *out, size_t cout,
                        size_t p, float *dummy, const int nv, const int tail, uint32x4_t keep,
                        const int act) {
@@ -168,8 +168,8 @@ GRT_INLINE void column(const float *in, size_t cin, size_t hw, const float *weig
     size_t co = 0;
     if (nv == NV) {
         for (; co + MR <= cout; co += MR) {
-            full_tile(in + p, hw, cin, weight + co * cin, bias != NULL ? bias + co : zero4,
-                      out + co * hw + p, residual != NULL ? residual + co * hw + p : NULL, act);
+            full_tile(in + p, ld, cin, weight + co * cin, bias != NULL ? bias + co : zero4,
+                      out + co * ld + p, residual != NULL ? residual + co * ld + p : NULL, act);
         }
     }
     for (; co < cout; co += MR) {
@@ -177,16 +177,16 @@ GRT_INLINE void column(const float *in, size_t cin, size_t hw, const float *weig
         const float *r[MR];
         for (size_t k = 0; k < MR; k++) {
             const int valid = co + k < cout;
-            o[k] = valid ? out + (co + k) * hw + p : dummy;
-            r[k] = residual == NULL ? NULL : (valid ? residual + (co + k) * hw + p : dummy);
+            o[k] = valid ? out + (co + k) * ld + p : dummy;
+            r[k] = residual == NULL ? NULL : (valid ? residual + (co + k) * ld + p : dummy);
         }
-        tile(in + p, hw, cin, weight + co * cin, tile_bias(bias, co, cout), o, r, nv, tail,
+        tile(in + p, ld, cin, weight + co * cin, tile_bias(bias, co, cout), o, r, nv, tail,
              keep, act);
     }
 }
 
 /* hw < 4: too narrow for a vector; plain dot products over the packed weights. */
-static void narrow(const float *in, size_t cin, size_t hw, const float *weight,
+static void narrow(const float *in, size_t cin, size_t hw, size_t ld, const float *weight,
                    const float *bias, const float *residual, float *out, size_t cout,
                    int act) {
     for (size_t co = 0; co < cout; co++) {
@@ -194,20 +194,20 @@ static void narrow(const float *in, size_t cin, size_t hw, const float *weight,
         for (size_t p = 0; p < hw; p++) {
             float acc = 0.0f;
             for (size_t ci = 0; ci < cin; ci++) {
-                acc += w[ci * MR] * in[ci * hw + p];
+                acc += w[ci * MR] * in[ci * ld + p];
             }
             float y = acc + (bias != NULL ? bias[co] : 0.0f);
             if (residual != NULL) {
-                y += residual[co * hw + p];
+                y += residual[co * ld + p];
             }
-            out[co * hw + p] = grt_neon_act1(y, act);
+            out[co * ld + p] = grt_neon_act1(y, act);
         }
     }
 }
 
 /* Epilogue of last_pixels: acc[j] holds pixel hw - 1 - j of the channels co.. (nc of them). */
 GRT_INLINE void last_store(const float32x4_t *acc, int np, const float *bias,
-                           const float *residual, float *out, size_t hw, size_t co, size_t cout,
+                           const float *residual, float *out, size_t hw, size_t ld, size_t co, size_t cout,
                            const int act) {
     const size_t nc = cout - co < MR ? cout - co : MR;
     const float32x4_t b = tile_bias(bias, co, cout);
@@ -217,14 +217,14 @@ GRT_INLINE void last_store(const float32x4_t *acc, int np, const float *bias,
         if (residual != NULL) {
             float rv[MR] = {0.0f, 0.0f, 0.0f, 0.0f};
             for (size_t k = 0; k < nc; k++) {
-                rv[k] = residual[(co + k) * hw + px];
+                rv[k] = residual[(co + k) * ld + px];
             }
             y = vaddq_f32(y, vld1q_f32(rv));
         }
         float yv[MR];
         vst1q_f32(yv, grt_neon_act(y, act));
         for (size_t k = 0; k < nc; k++) {
-            out[(co + k) * hw + px] = yv[k];
+            out[(co + k) * ld + px] = yv[k];
         }
     }
 }
@@ -233,7 +233,7 @@ GRT_INLINE void last_store(const float32x4_t *acc, int np, const float *bias,
  * one load of the 4 floats ending at hw (the np pixels are its top lanes; in bounds since
  * hw >= 4), for each of up to 4 channel tiles one load of its 4 packed weights, and np
  * multiply-adds by lane per tile, 4 useful MACs each. Outputs are stored lane by lane. */
-GRT_INLINE void last_pixels(const float *in, size_t cin, size_t hw, const float *weight,
+GRT_INLINE void last_pixels(const float *in, size_t cin, size_t hw, size_t ld, const float *weight,
                             const float *bias, const float *residual, float *out, size_t cout,
                             const int np, const int act) {
     const size_t tiles = (cout + MR - 1) / MR, ts = cin * MR; /* floats between tiles */
@@ -248,7 +248,7 @@ GRT_INLINE void last_pixels(const float *in, size_t cin, size_t hw, const float 
         }
         for (size_t ci = 0; ci < cin; ci++) {
             const float32x4_t xv = vld1q_f32(x);
-            x += hw;
+            x += ld;
 #pragma GCC unroll 4
             for (int u = 0; u < 4; u++) {
                 if (u < nt) {
@@ -267,63 +267,63 @@ GRT_INLINE void last_pixels(const float *in, size_t cin, size_t hw, const float 
 #pragma GCC unroll 4
         for (int u = 0; u < 4; u++) {
             if (u < nt) {
-                last_store(acc[u], np, bias, residual, out, hw, (t + (size_t)u) * MR, cout, act);
+                last_store(acc[u], np, bias, residual, out, hw, ld, (t + (size_t)u) * MR, cout, act);
             }
         }
     }
 }
 
-GRT_INLINE void conv1x1(const float *in, size_t cin, size_t hw, const float *weight,
+GRT_INLINE void conv1x1(const float *in, size_t cin, size_t hw, size_t ld, const float *weight,
                         const float *bias, const float *residual, float *out, size_t cout,
                         float *dummy, const int act) {
     const uint32x4_t none = vdupq_n_u32(0);
     size_t p = 0;
     for (; p + 4 * NV <= hw; p += 4 * NV) {
-        column(in, cin, hw, weight, bias, residual, out, cout, p, dummy, NV, 0, none, act);
+        column(in, cin, hw, ld, weight, bias, residual, out, cout, p, dummy, NV, 0, none, act);
     }
     switch ((hw - p) / 4) {
 #if NV > 5
     case 5:
-        column(in, cin, hw, weight, bias, residual, out, cout, p, dummy, 5, 0, none, act);
+        column(in, cin, hw, ld, weight, bias, residual, out, cout, p, dummy, 5, 0, none, act);
         break;
     case 4:
-        column(in, cin, hw, weight, bias, residual, out, cout, p, dummy, 4, 0, none, act);
+        column(in, cin, hw, ld, weight, bias, residual, out, cout, p, dummy, 4, 0, none, act);
         break;
     case 3:
-        column(in, cin, hw, weight, bias, residual, out, cout, p, dummy, 3, 0, none, act);
+        column(in, cin, hw, ld, weight, bias, residual, out, cout, p, dummy, 3, 0, none, act);
         break;
 #endif
     case 2:
-        column(in, cin, hw, weight, bias, residual, out, cout, p, dummy, 2, 0, none, act);
+        column(in, cin, hw, ld, weight, bias, residual, out, cout, p, dummy, 2, 0, none, act);
         break;
     case 1:
-        column(in, cin, hw, weight, bias, residual, out, cout, p, dummy, 1, 0, none, act);
+        column(in, cin, hw, ld, weight, bias, residual, out, cout, p, dummy, 1, 0, none, act);
         break;
     default:
         break;
     }
     switch (hw % 4) {
     case 3:
-        last_pixels(in, cin, hw, weight, bias, residual, out, cout, 3, act);
+        last_pixels(in, cin, hw, ld, weight, bias, residual, out, cout, 3, act);
         break;
     case 2:
-        last_pixels(in, cin, hw, weight, bias, residual, out, cout, 2, act);
+        last_pixels(in, cin, hw, ld, weight, bias, residual, out, cout, 2, act);
         break;
     case 1:
-        last_pixels(in, cin, hw, weight, bias, residual, out, cout, 1, act);
+        last_pixels(in, cin, hw, ld, weight, bias, residual, out, cout, 1, act);
         break;
     default:
         break;
     }
 }
 
-void grt_f32_conv1x1_neon(const float *in, size_t cin, size_t hw, const float *weight,
+void grt_f32_conv1x1_neon(const float *in, size_t cin, size_t hw, size_t ld, const float *weight,
                           const float *bias, const float *residual, float *out, size_t cout,
                           int act) {
     if (hw < 4) {
-        narrow(in, cin, hw, weight, bias, residual, out, cout, act);
+        narrow(in, cin, hw, ld, weight, bias, residual, out, cout, act);
         return;
     }
     float dummy[4 * NV] = {0.0f};
-    GRT_ACT_DISPATCH(act, conv1x1(in, cin, hw, weight, bias, residual, out, cout, dummy, ACT));
+    GRT_ACT_DISPATCH(act, conv1x1(in, cin, hw, ld, weight, bias, residual, out, cout, dummy, ACT));
 }

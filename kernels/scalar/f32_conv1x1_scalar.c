@@ -15,7 +15,7 @@
 #define MR 4 /* output channels per tile */
 #define NR 8 /* pixels per tile */
 
-void grt_f32_conv1x1_scalar(const float *in, size_t cin, size_t hw,
+void grt_f32_conv1x1_scalar(const float *in, size_t cin, size_t hw, size_t ld,
                             const float *weight, const float *bias, const float *residual,
                             float *out, size_t cout, int act) {
     size_t co = 0;
@@ -29,7 +29,7 @@ void grt_f32_conv1x1_scalar(const float *in, size_t cin, size_t hw,
         for (; p + NR <= hw; p += NR) {
             float acc[MR][NR] = {{0.0f}};
             for (size_t ci = 0; ci < cin; ci++) {
-                const float *x = in + ci * hw + p;
+                const float *x = in + ci * ld + p;
                 for (size_t r = 0; r < MR; r++) {
                     const float wv = w[r * cin + ci];
                     for (size_t j = 0; j < NR; j++) {
@@ -38,7 +38,7 @@ void grt_f32_conv1x1_scalar(const float *in, size_t cin, size_t hw,
                 }
             }
             for (size_t r = 0; r < MR; r++) {
-                const size_t row = (co + r) * hw + p;
+                const size_t row = (co + r) * ld + p;
                 for (size_t j = 0; j < NR; j++) {
                     grt_store(out, residual, row + j, acc[r][j], b[r], act);
                 }
@@ -47,13 +47,13 @@ void grt_f32_conv1x1_scalar(const float *in, size_t cin, size_t hw,
         for (; p < hw; p++) {
             float acc[MR] = {0.0f};
             for (size_t ci = 0; ci < cin; ci++) {
-                const float xv = in[ci * hw + p];
+                const float xv = in[ci * ld + p];
                 for (size_t r = 0; r < MR; r++) {
                     acc[r] += w[r * cin + ci] * xv;
                 }
             }
             for (size_t r = 0; r < MR; r++) {
-                grt_store(out, residual, (co + r) * hw + p, acc[r], b[r], act);
+                grt_store(out, residual, (co + r) * ld + p, acc[r], b[r], act);
             }
         }
     }
@@ -64,22 +64,22 @@ void grt_f32_conv1x1_scalar(const float *in, size_t cin, size_t hw,
         for (; p + NR <= hw; p += NR) {
             float acc[NR] = {0.0f};
             for (size_t ci = 0; ci < cin; ci++) {
-                const float *x = in + ci * hw + p;
+                const float *x = in + ci * ld + p;
                 const float wv = w[ci];
                 for (size_t j = 0; j < NR; j++) {
                     acc[j] += wv * x[j];
                 }
             }
             for (size_t j = 0; j < NR; j++) {
-                grt_store(out, residual, co * hw + p + j, acc[j], b, act);
+                grt_store(out, residual, co * ld + p + j, acc[j], b, act);
             }
         }
         for (; p < hw; p++) {
             float acc = 0.0f;
             for (size_t ci = 0; ci < cin; ci++) {
-                acc += w[ci] * in[ci * hw + p];
+                acc += w[ci] * in[ci * ld + p];
             }
-            grt_store(out, residual, co * hw + p, acc, b, act);
+            grt_store(out, residual, co * ld + p, acc, b, act);
         }
     }
 }

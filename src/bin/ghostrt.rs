@@ -9,7 +9,8 @@ use std::time::Instant;
 const USAGE: &str = "usage:
   ghostrt run MODEL.grt --input x.npy --output y.npy [--threads N]   float32 NCHW .npy in and out
   ghostrt plan MODEL.grt [--input-shape 1x3xHxW] [--copy-concat] [--kernels scalar|avx2|avx512|neon]
-  ghostrt bench MODEL.grt [--runs N] [--threads N] [--input-shape 1x3xHxW] [--copy-concat] [--kernels NAME]";
+  ghostrt bench MODEL.grt [--runs N] [--threads N] [--input-shape 1x3xHxW] [--copy-concat] [--kernels NAME] [--profile]
+        --profile: also print each step's median time (a per-layer profile)";
 
 struct Args {
     model: PathBuf,
@@ -19,6 +20,7 @@ struct Args {
     runs: usize,
     threads: usize,
     copy_concat: bool,
+    profile: bool,
     kernels: Option<&'static ghostrt::kernels::KernelSet>,
 }
 
@@ -32,6 +34,7 @@ fn parse(args: &[String]) -> Result<Args, Error> {
         runs: 50,
         threads: 1,
         copy_concat: false,
+        profile: false,
         kernels: None,
     };
     let mut model = None;
@@ -65,6 +68,7 @@ fn parse(args: &[String]) -> Result<Args, Error> {
                     .map_err(|_| usage("--threads: expected a number".into()))?
             }
             "--copy-concat" => a.copy_concat = true,
+            "--profile" => a.profile = true,
             "--kernels" => {
                 let v = value()?;
                 let names: Vec<&str> = ghostrt::kernels::all()
@@ -212,6 +216,48 @@ fn bench(a: &Args) -> Result<(), Error> {
         s.plan().kernel_set,
         s.plan().arena_floats * 4 / 1024
     );
+    if a.profile {
+        profile(&mut s, &x, &mut y, a.runs.max(1))?;
+    }
+    Ok(())
+}
+
+/// Per-step medians over `runs` profiled runs, and each step's share of their sum.
+fn profile(s: &mut Session, x: &[f32], y: &mut [f32], runs: usize) -> Result<(), Error> {
+    let steps = s.plan().steps.len();
+    let mut samples = vec![vec![0u64; runs]; steps];
+    let mut ns = vec![0u64; steps];
+    for r in 0..runs {
+        ns.iter_mut().for_each(|t| *t = 0);
+        s.run_profiled(&[x], &mut [y], &mut ns)?;
+        for (k, t) in ns.iter().enumerate() {
+            samples[k][r] = *t;
+        }
+    }
+    let med: Vec<f64> = samples
+        .iter_mut()
+        .map(|v| {
+            v.sort_unstable();
+            v[v.len() / 2] as f64 / 1e3
+        })
+        .collect();
+    let total: f64 = med.iter().sum();
+    println!(
+        "{:>4} {:>9} {:>6} {:>8}  {:<28} {:<14} {}",
+        "step", "us", "%", "GMAC/s", "kernel", "output", "name"
+    );
+    for (k, st) in s.plan().steps.iter().enumerate() {
+        println!(
+            "{k:>4} {:>9.1} {:>6.2} {:>8.2}  {:<28} {:<14} {}",
+            med[k],
+            100.0 * med[k] / total,
+            st.macs as f64 / med[k].max(1e-3) / 1e3,
+            st.kernel_name,
+            st.output.shape.to_string(),
+            st.name
+        );
+    }
+    println!("sum of step medians: {total:.1} us");
     Ok(())
 }
 

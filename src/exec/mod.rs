@@ -71,6 +71,13 @@ struct Base(*mut f32);
 // SAFETY: workers write disjoint output ranges of one step and only read its inputs.
 unsafe impl Sync for Base {}
 
+impl Base {
+    /// The pointer (a method, so closures capture the `Sync` wrapper, not the raw field).
+    fn ptr(&self) -> *mut f32 {
+        self.0
+    }
+}
+
 impl Session {
     /// A single-threaded session (the default for embedded use).
     pub fn new(plan: Plan) -> Result<Session> {
@@ -123,6 +130,59 @@ impl Session {
     /// Run a batch: each `inputs[i]` holds N images (N * input_len(i) floats, NCHW), each
     /// `outputs[i]` receives N * output_len(i) floats. N is the same for every tensor.
     pub fn run(&mut self, inputs: &[&[f32]], outputs: &mut [&mut [f32]]) -> Result<()> {
+        self.run_inner(inputs, outputs, None)
+    }
+
+    /// `run`, adding each step's wall time in nanoseconds to `step_ns[step]` (one entry per
+    /// plan step): a per-layer profile (`ghostrt bench --profile`). Timing costs a clock read
+    /// per step; otherwise it is `run`.
+    pub fn run_profiled(
+        &mut self,
+        inputs: &[&[f32]],
+        outputs: &mut [&mut [f32]],
+        step_ns: &mut [u64],
+    ) -> Result<()> {
+        if step_ns.len() != self.plan.steps.len() {
+            return Err(Error::Usage(format!(
+                "profile: {} slots for {} steps",
+                step_ns.len(),
+                self.plan.steps.len()
+            )));
+        }
+        self.run_inner(inputs, outputs, Some(step_ns))
+    }
+
+    fn run_steps(&mut self, mut profile: Option<&mut [u64]>) {
+        let base = Base(self.floats().as_mut_ptr());
+        let parts = self.pool.threads();
+        for (k, step) in self.plan.steps.iter().enumerate() {
+            let t0 = profile.as_ref().map(|_| std::time::Instant::now());
+            // SAFETY: the planner sized the arena to hold every view of every step and
+            // checked each kernel's parameters against shapes and weight sizes; parts
+            // of a split step write disjoint ranges.
+            if parts > 1 && step.macs >= MIN_SPLIT_MACS {
+                if let Kernel::Se { .. } = step.kernel {
+                    // SAFETY: as for exec_part; the phases run one after the other.
+                    unsafe { se_split(&self.pool, step, base, parts) };
+                } else {
+                    self.pool
+                        .run(&|i| unsafe { exec_part(step, base, i, parts) });
+                }
+            } else {
+                unsafe { exec_part(step, base, 0, 1) };
+            }
+            if let (Some(p), Some(t0)) = (profile.as_deref_mut(), t0) {
+                p[k] += t0.elapsed().as_nanos() as u64;
+            }
+        }
+    }
+
+    fn run_inner(
+        &mut self,
+        inputs: &[&[f32]],
+        outputs: &mut [&mut [f32]],
+        mut profile: Option<&mut [u64]>,
+    ) -> Result<()> {
         if inputs.len() != self.plan.inputs.len() || outputs.len() != self.plan.outputs.len() {
             return Err(Error::Usage(format!(
                 "model takes {} input(s) and {} output(s); got {} and {}",
@@ -161,19 +221,7 @@ impl Session {
                 let per = v.shape.numel();
                 self.floats()[v.offset..v.offset + per].copy_from_slice(&x[b * per..(b + 1) * per]);
             }
-            let base = Base(self.floats().as_mut_ptr());
-            let parts = self.pool.threads();
-            for step in &self.plan.steps {
-                // SAFETY: the planner sized the arena to hold every view of every step and
-                // checked each kernel's parameters against shapes and weight sizes; parts
-                // of a split step write disjoint ranges.
-                if parts > 1 && step.macs >= MIN_SPLIT_MACS {
-                    self.pool
-                        .run(&|i| unsafe { exec_part(step, base, i, parts) });
-                } else {
-                    unsafe { exec_part(step, base, 0, 1) };
-                }
-            }
+            self.run_steps(profile.as_deref_mut());
             for (i, y) in outputs.iter_mut().enumerate() {
                 let v = self.plan.outputs[i].0;
                 let per = v.shape.numel();
@@ -182,6 +230,51 @@ impl Session {
         }
         Ok(())
     }
+}
+
+/// SE over threads in three phases: channel ranges pooled into `scratch[..c]`, the two FCs
+/// (ReLU, then the gate) on this thread into `scratch[c..c + rd]` and back into
+/// `scratch[..c]`, then channel ranges scaled by their gate.
+///
+/// # Safety
+/// As [`exec_part`]; `step.kernel` is `Kernel::Se`.
+unsafe fn se_split(pool: &Pool, step: &Step, base: Base, parts: usize) {
+    let Kernel::Se {
+        pool: gap,
+        fc,
+        rd,
+        gate,
+        scratch,
+        ..
+    } = step.kernel
+    else {
+        return;
+    };
+    let x = step.inputs[0];
+    let (c, hw) = (x.shape.c, x.shape.hw());
+    let [w1, b1, w2, b2] = step.weights.map(|p| p.0);
+    let (xo, oo) = (x.offset, step.output.offset);
+    pool.run(&|i| {
+        let (c0, c1) = range(c, i, parts, 1);
+        if c1 > c0 {
+            let p = base.ptr();
+            gap(p.add(xo + c0 * hw), c1 - c0, hw, p.add(scratch + c0));
+        }
+    });
+    let s = base.ptr().add(scratch);
+    fc(s, c, w1, b1, s.add(c), rd, Act::Relu);
+    fc(s.add(c), rd, w2, b2, s, c, gate);
+    pool.run(&|i| {
+        let (c0, c1) = range(c, i, parts, 1);
+        let p = base.ptr();
+        for ch in c0..c1 {
+            let g = *p.add(scratch + ch);
+            let (src, dst) = (p.add(xo + ch * hw) as *const f32, p.add(oo + ch * hw));
+            for q in 0..hw {
+                *dst.add(q) = *src.add(q) * g;
+            }
+        }
+    });
 }
 
 /// `[start, end)` of part `i` of `n` over `total` items, boundaries on multiples of `align`.
@@ -235,12 +328,35 @@ unsafe fn exec_part(step: &Step, base: Base, part: usize, parts: usize) {
                 )
             }
         }
-        Kernel::Conv1x1 { f, mr } => {
+        Kernel::Conv1x1 {
+            f,
+            split_pixels: true,
+            ..
+        } => {
+            // Pixel ranges start on 16-float (64-byte) boundaries: whole vectors per part.
+            let (p0, p1) = range(ohw, part, parts, 16);
+            if p1 > p0 {
+                f(
+                    inp.add(p0),
+                    xs.c,
+                    p1 - p0,
+                    ihw,
+                    w,
+                    b,
+                    off(res, p0),
+                    out.add(p0),
+                    os.c,
+                    act,
+                )
+            }
+        }
+        Kernel::Conv1x1 { f, mr, .. } => {
             let (c0, c1) = range(os.c, part, parts, mr);
             if c1 > c0 {
                 f(
                     inp,
                     xs.c,
+                    ihw,
                     ihw,
                     w.add(c0 * xs.c),
                     off(b, c0),
@@ -297,6 +413,7 @@ unsafe fn exec_part(step: &Step, base: Base, part: usize, parts: usize) {
             rd,
             gate,
             scratch,
+            ..
         } => {
             if part == 0 {
                 f(

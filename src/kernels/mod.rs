@@ -19,7 +19,7 @@ macro_rules! kernel_set {
             fn $conv(input: *const f32, cin: usize, h: usize, w: usize, weight: *const f32, bias: *const f32,
                      residual: *const f32, out: *mut f32, cout: usize, oh: usize, ow: usize, k: usize,
                      stride: usize, pad: usize, act: $crate::kernels::Act);
-            fn $conv1x1(input: *const f32, cin: usize, hw: usize, weight: *const f32, bias: *const f32,
+            fn $conv1x1(input: *const f32, cin: usize, hw: usize, ld: usize, weight: *const f32, bias: *const f32,
                         residual: *const f32, out: *mut f32, cout: usize, act: $crate::kernels::Act);
             fn $dwconv(input: *const f32, c: usize, h: usize, w: usize, weight: *const f32, bias: *const f32,
                        residual: *const f32, out: *mut f32, oh: usize, ow: usize, k: usize, stride: usize,
@@ -147,14 +147,17 @@ pub type ConvFn = unsafe extern "C" fn(
 
 /// 1x1 conv (a GEMM): `grt_f32_conv1x1_<isa>`.
 ///
-/// Arguments: `in, cin, hw, weight, bias, residual, out, cout, act`.
+/// Arguments: `in, cin, hw, ld, weight, bias, residual, out, cout, act`: `hw` pixels of each
+/// channel plane, planes `ld >= hw` floats apart (a pixel range of larger planes when
+/// `ld > hw`).
 ///
 /// # Safety
-/// `in` holds `cin*hw` floats, `weight` `cout*cin`, `bias` `cout` or is null, `residual` and
-/// `out` `cout*hw` (`residual` may be null or equal `out`); `cin >= 1`; `out` does not
-/// overlap `in` or `weight`.
+/// `in` holds `cin` planes of `hw` floats `ld` apart, `weight` `cout*cin` (packed),
+/// `bias` `cout` or is null, `residual` and `out` `cout` such planes (`residual` may be null
+/// or equal `out`); `cin >= 1`; `out` does not overlap `in` or `weight`.
 pub type Conv1x1Fn = unsafe extern "C" fn(
     *const f32,
+    usize,
     usize,
     usize,
     *const f32,

@@ -38,6 +38,10 @@ pub struct View {
     pub shape: Shape,
 }
 
+/// 1x1 convs on maps of at least this many pixels are split over threads by pixel ranges
+/// (28x28 and up at 224x224 input); smaller maps by output channels.
+pub const PIXEL_SPLIT_MIN_HW: usize = 512;
+
 /// The kernel a step calls, with the parameters the planner chose.
 #[derive(Clone, Copy)]
 pub enum Kernel {
@@ -48,9 +52,14 @@ pub enum Kernel {
         pad: usize,
     },
     /// `mr`: output-channel tile of the packed weights (splits must respect it).
+    /// `split_pixels`: threads share the step by pixel ranges (each reads only its pixels of
+    /// the input and the weights are shared) rather than by output channels (each reads the
+    /// whole input): large maps, where few channels would split unevenly and the input is
+    /// big, go by pixels.
     Conv1x1 {
         f: kernels::Conv1x1Fn,
         mr: usize,
+        split_pixels: bool,
     },
     DwConv {
         f: kernels::DwConvFn,
@@ -64,9 +73,13 @@ pub enum Kernel {
     GlobalAvgPool {
         f: kernels::GavgPoolFn,
     },
-    /// `scratch`: arena float offset of c + rd floats.
+    /// `scratch`: arena float offset of c + rd floats. Split over threads, SE runs as the
+    /// same kernel set's `pool` (channel ranges), both FCs on one thread, and a scale of
+    /// channel ranges.
     Se {
         f: kernels::SeFn,
+        pool: kernels::GavgPoolFn,
+        fc: kernels::FcFn,
         rd: usize,
         gate: Act,
         scratch: usize,
@@ -333,6 +346,7 @@ fn select(
                     Kernel::Conv1x1 {
                         f: ks.conv1x1,
                         mr: ks.conv1x1_mr.max(1),
+                        split_pixels: out.hw() >= PIXEL_SPLIT_MIN_HW,
                     },
                     format!("conv1x1/{isa}"),
                     w,
@@ -413,6 +427,8 @@ fn select(
         Op::SqueezeExcite(se) => {
             let k = Kernel::Se {
                 f: ks.se,
+                pool: ks.gavgpool,
+                fc: ks.fc,
                 rd: se.rd,
                 gate: se.gate,
                 scratch: 0,

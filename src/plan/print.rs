@@ -28,6 +28,12 @@ impl fmt::Display for Plan {
             if fused_residual && s.inputs.len() > 1 {
                 kernel.push_str("+res");
             }
+            if let Kernel::Conv1x1 {
+                split_pixels: true, ..
+            } = s.kernel
+            {
+                kernel.push_str(" |px");
+            }
             writeln!(
                 f,
                 "{i:>4}  {:<38} {:<28} {:<36} {:<20} {:>10}",
