@@ -225,13 +225,13 @@ fn bench(a: &Args) -> Result<(), Error> {
 /// Per-step medians over `runs` profiled runs, and each step's share of their sum.
 fn profile(s: &mut Session, x: &[f32], y: &mut [f32], runs: usize) -> Result<(), Error> {
     let steps = s.plan().steps.len();
-    let mut samples = vec![vec![0u64; runs]; steps];
+    let mut samples = vec![Vec::with_capacity(runs); steps];
     let mut ns = vec![0u64; steps];
-    for r in 0..runs {
+    for _ in 0..runs {
         ns.iter_mut().for_each(|t| *t = 0);
         s.run_profiled(&[x], &mut [y], &mut ns)?;
         for (k, t) in ns.iter().enumerate() {
-            samples[k][r] = *t;
+            samples[k].push(*t);
         }
     }
     let med: Vec<f64> = samples
@@ -243,8 +243,8 @@ fn profile(s: &mut Session, x: &[f32], y: &mut [f32], runs: usize) -> Result<(),
         .collect();
     let total: f64 = med.iter().sum();
     println!(
-        "{:>4} {:>9} {:>6} {:>8}  {:<28} {:<14} {}",
-        "step", "us", "%", "GMAC/s", "kernel", "output", "name"
+        "{:>4} {:>9} {:>6} {:>8}  {:<28} {:<14} name",
+        "step", "us", "%", "GMAC/s", "kernel", "output"
     );
     for (k, st) in s.plan().steps.iter().enumerate() {
         println!(

@@ -49,7 +49,9 @@ const NCNN: [(&str, &str, f64); 6] = [
 const FAMILIES: [&str; 7] = ["conv", "conv1x1", "dwconv", "se", "add", "gavgpool", "fc"];
 /// The families and `none`: a plan without steps, the executor's fixed cost per inference
 /// (input and output copies), which every family count includes and the table subtracts.
-const FAMILIES_AND_NONE: [&str; 8] = ["conv", "conv1x1", "dwconv", "se", "add", "gavgpool", "fc", "none"];
+const FAMILIES_AND_NONE: [&str; 8] = [
+    "conv", "conv1x1", "dwconv", "se", "add", "gavgpool", "fc", "none",
+];
 
 /// The counting plugin's source when the workspace is not next to `shared/`.
 const SHARED_PLUGIN: &str = "/work/shared/tools/qemu-icount/icount.c";
@@ -116,7 +118,10 @@ struct Args {
 }
 
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
 }
 
 fn parse(args: &[String]) -> Result<Args, String> {
@@ -129,32 +134,52 @@ fn parse(args: &[String]) -> Result<Args, String> {
         jobs,
         dir: PathBuf::from("/tmp/grt-icount"),
         python: env::var("GRT_PYTHON").unwrap_or_else(|_| "/work/pyenv/bin/python".into()),
-        plugin_src: [root().join("../shared/tools/qemu-icount/icount.c"), PathBuf::from(SHARED_PLUGIN)]
-            .into_iter()
-            .find(|p| p.exists())
-            .unwrap_or_else(|| PathBuf::from(SHARED_PLUGIN)),
+        plugin_src: [
+            root().join("../shared/tools/qemu-icount/icount.c"),
+            PathBuf::from(SHARED_PLUGIN),
+        ]
+        .into_iter()
+        .find(|p| p.exists())
+        .unwrap_or_else(|| PathBuf::from(SHARED_PLUGIN)),
         out: Some(root().join("docs/arm-results.md")),
     };
     let mut it = args.iter();
     while let Some(flag) = it.next() {
-        let mut value = || it.next().cloned().ok_or(format!("{flag} needs a value\n{USAGE}"));
+        let mut value = || {
+            it.next()
+                .cloned()
+                .ok_or(format!("{flag} needs a value\n{USAGE}"))
+        };
         match flag.as_str() {
             "--targets" => {
                 let v = value()?;
                 a.targets = v
                     .split(',')
-                    .map(|t| TARGETS.iter().find(|x| x.name == t).ok_or(format!("--targets: unknown target {t}")))
+                    .map(|t| {
+                        TARGETS
+                            .iter()
+                            .find(|x| x.name == t)
+                            .ok_or(format!("--targets: unknown target {t}"))
+                    })
                     .collect::<Result<_, _>>()?;
             }
             "--models" => {
                 let v = value()?;
                 a.models = v
                     .split(',')
-                    .map(|m| MODELS.iter().copied().find(|x| x.0 == m).ok_or(format!("--models: unknown model {m}")))
+                    .map(|m| {
+                        MODELS
+                            .iter()
+                            .copied()
+                            .find(|x| x.0 == m)
+                            .ok_or(format!("--models: unknown model {m}"))
+                    })
                     .collect::<Result<_, _>>()?;
             }
             "--runs" => {
-                a.runs = value()?.parse().map_err(|_| "--runs: expected a number".to_string())?;
+                a.runs = value()?
+                    .parse()
+                    .map_err(|_| "--runs: expected a number".to_string())?;
                 if a.runs < 2 {
                     return Err("--runs must be at least 2".into());
                 }
@@ -162,10 +187,17 @@ fn parse(args: &[String]) -> Result<Args, String> {
             "--families" => {
                 a.families = value()?;
                 if !["neon", "all", "none"].contains(&a.families.as_str()) {
-                    return Err(format!("--families {}: expected neon, all or none", a.families));
+                    return Err(format!(
+                        "--families {}: expected neon, all or none",
+                        a.families
+                    ));
                 }
             }
-            "--jobs" => a.jobs = value()?.parse().map_err(|_| "--jobs: expected a number".to_string())?,
+            "--jobs" => {
+                a.jobs = value()?
+                    .parse()
+                    .map_err(|_| "--jobs: expected a number".to_string())?
+            }
             "--dir" => a.dir = PathBuf::from(value()?),
             "--python" => a.python = value()?,
             "--plugin-src" => a.plugin_src = PathBuf::from(value()?),
@@ -194,7 +226,10 @@ fn run(cmd: &mut Command) -> Result<String, String> {
 /// The counting plugin, built from its source (checked to load in this qemu by the first run).
 fn build_plugin(a: &Args) -> Result<PathBuf, String> {
     let so = a.dir.join("libicount.so");
-    run(Command::new("gcc").args(["-O2", "-shared", "-fPIC", "-o"]).arg(&so).arg(&a.plugin_src))?;
+    run(Command::new("gcc")
+        .args(["-O2", "-shared", "-fPIC", "-o"])
+        .arg(&so)
+        .arg(&a.plugin_src))?;
     Ok(so)
 }
 
@@ -204,20 +239,32 @@ fn make_packs(a: &Args) -> Result<(), String> {
         .models
         .iter()
         .map(|m| m.0)
-        .filter(|m| !a.dir.join(format!("{m}.grt")).exists() && !a.dir.join(format!("{m}.pth")).exists())
+        .filter(|m| {
+            !a.dir.join(format!("{m}.grt")).exists() && !a.dir.join(format!("{m}.pth")).exists()
+        })
         .collect();
     if !missing.is_empty() {
         let script = a.dir.join("make_models.py");
         fs::write(&script, MAKE_MODELS_PY).map_err(|e| format!("{}: {e}", script.display()))?;
-        eprintln!("icount: generating {} with timm ({})", missing.join(", "), a.python);
-        run(Command::new(&a.python).arg(&script).arg(&a.dir).args(&missing))?;
+        eprintln!(
+            "icount: generating {} with timm ({})",
+            missing.join(", "),
+            a.python
+        );
+        run(Command::new(&a.python)
+            .arg(&script)
+            .arg(&a.dir)
+            .args(&missing))?;
     }
     for (m, _) in &a.models {
         let grt = a.dir.join(format!("{m}.grt"));
         if !grt.exists() {
             let pth = a.dir.join(format!("{m}.pth"));
-            let args: Vec<String> =
-                vec![pth.display().to_string(), "-o".into(), grt.display().to_string()];
+            let args: Vec<String> = vec![
+                pth.display().to_string(),
+                "-o".into(),
+                grt.display().to_string(),
+            ];
             crate::pack_weights::main(&args)?;
         }
     }
@@ -230,14 +277,25 @@ fn build_example(t: &Target) -> Result<PathBuf, String> {
     let target_dir = root().join("target/arm");
     let mut cmd = Command::new(cargo);
     cmd.current_dir(root())
-        .args(["build", "--quiet", "--release", "--example", "icount_bench", "--target", t.triple, "--target-dir"])
+        .args([
+            "build",
+            "--quiet",
+            "--release",
+            "--example",
+            "icount_bench",
+            "--target",
+            t.triple,
+            "--target-dir",
+        ])
         .arg(&target_dir);
     if Path::new(DEBIAN_RUSTC).exists() {
         cmd.env("RUSTC", DEBIAN_RUSTC);
     }
     eprintln!("icount: building examples/icount_bench.rs for {}", t.triple);
     run(&mut cmd)?;
-    Ok(target_dir.join(t.triple).join("release/examples/icount_bench"))
+    Ok(target_dir
+        .join(t.triple)
+        .join("release/examples/icount_bench"))
 }
 
 /// One measurement: target, model, kernel set, family ("all" for the whole network).
@@ -263,8 +321,19 @@ impl Count {
 }
 
 /// Guest instructions of one qemu run of the example.
-fn count_once(t: &Target, bin: &Path, plugin: &Path, dir: &Path, k: &Key, runs: u64, tag: &str) -> Result<(u64, String), String> {
-    let file = dir.join(format!("count-{}-{}-{}-{}-{runs}-{tag}.txt", k.target, k.model, k.kernels, k.family));
+fn count_once(
+    t: &Target,
+    bin: &Path,
+    plugin: &Path,
+    dir: &Path,
+    k: &Key,
+    runs: u64,
+    tag: &str,
+) -> Result<(u64, String), String> {
+    let file = dir.join(format!(
+        "count-{}-{}-{}-{}-{runs}-{tag}.txt",
+        k.target, k.model, k.kernels, k.family
+    ));
     let stdout = run(Command::new(t.qemu)
         .arg("-L")
         .arg(t.sysroot)
@@ -272,20 +341,39 @@ fn count_once(t: &Target, bin: &Path, plugin: &Path, dir: &Path, k: &Key, runs: 
         .arg(plugin)
         .arg(bin)
         .arg(dir.join(format!("{}.grt", k.model)))
-        .args(["--hw", "224x224", "--kernels", k.kernels, "--family", k.family, "--runs"])
+        .args([
+            "--hw",
+            "224x224",
+            "--kernels",
+            k.kernels,
+            "--family",
+            k.family,
+            "--runs",
+        ])
         .arg(runs.to_string())
         .env("ICOUNT_OUT", &file))?;
-    let text = fs::read_to_string(&file).map_err(|e| format!("{}: {e} (did the plugin load?)", file.display()))?;
+    let text = fs::read_to_string(&file)
+        .map_err(|e| format!("{}: {e} (did the plugin load?)", file.display()))?;
     let _ = fs::remove_file(&file);
     let n = text
         .split_whitespace()
         .nth(1)
         .and_then(|v| v.parse().ok())
-        .ok_or(format!("{}: unexpected plugin output {text:?}", file.display()))?;
+        .ok_or(format!(
+            "{}: unexpected plugin output {text:?}",
+            file.display()
+        ))?;
     Ok((n, stdout))
 }
 
-fn measure(t: &Target, bin: &Path, plugin: &Path, dir: &Path, k: &Key, runs: u64) -> Result<Count, String> {
+fn measure(
+    t: &Target,
+    bin: &Path,
+    plugin: &Path,
+    dir: &Path,
+    k: &Key,
+    runs: u64,
+) -> Result<Count, String> {
     let (one, _) = count_once(t, bin, plugin, dir, k, 1, "a")?;
     let (many, line) = count_once(t, bin, plugin, dir, k, runs, "b")?;
     let info = line
@@ -293,11 +381,16 @@ fn measure(t: &Target, bin: &Path, plugin: &Path, dir: &Path, k: &Key, runs: u64
         .filter_map(|kv| kv.split_once('='))
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
-    Ok(Count { insns: many.saturating_sub(one) / (runs - 1), info })
+    Ok(Count {
+        insns: many.saturating_sub(one) / (runs - 1),
+        info,
+    })
 }
 
 fn ncnn(target: &str, model: &str) -> Option<f64> {
-    NCNN.iter().find(|n| n.0 == target && n.1 == model).map(|n| n.2)
+    NCNN.iter()
+        .find(|n| n.0 == target && n.1 == model)
+        .map(|n| n.2)
 }
 
 fn mi(n: u64) -> String {
@@ -306,7 +399,12 @@ fn mi(n: u64) -> String {
 
 fn report(a: &Args, results: &BTreeMap<Key, Count>, versions: &str) -> String {
     let get = |t: &'static str, m: &'static str, ks: &'static str, f: &'static str| {
-        results.get(&Key { target: t, model: m, kernels: ks, family: f })
+        results.get(&Key {
+            target: t,
+            model: m,
+            kernels: ks,
+            family: f,
+        })
     };
     let mut s = String::new();
     s.push_str("# ARM instruction counts\n\n");
@@ -328,16 +426,26 @@ fp32, one thread, the reference figures of the task. Design notes: `docs/arm-ker
     s.push_str("|---|---:|---|---:|---:|---:|---:|---:|---:|\n");
     for (m, name) in &a.models {
         for t in &a.targets {
-            let (sc, ne) = (get(t.name, m, "scalar", "all"), get(t.name, m, "neon", "all"));
+            let (sc, ne) = (
+                get(t.name, m, "scalar", "all"),
+                get(t.name, m, "neon", "all"),
+            );
             let macs = ne.or(sc).map_or(0, |c| c.macs("macs"));
             let cell = |c: Option<&Count>| c.map_or("-".to_string(), |c| mi(c.insns));
-            let per_mac = ne.map_or("-".into(), |c| format!("{:.3}", c.insns as f64 / macs.max(1) as f64));
+            let per_mac = ne.map_or("-".into(), |c| {
+                format!("{:.3}", c.insns as f64 / macs.max(1) as f64)
+            });
             let speedup = match (sc, ne) {
-                (Some(s), Some(n)) if n.insns > 0 => format!("{:.2}x", s.insns as f64 / n.insns as f64),
+                (Some(s), Some(n)) if n.insns > 0 => {
+                    format!("{:.2}x", s.insns as f64 / n.insns as f64)
+                }
                 _ => "-".into(),
             };
             let (bar, ratio) = match (ncnn(t.name, m), ne) {
-                (Some(b), Some(n)) => (format!("{b:.1}"), format!("{:.2}", n.insns as f64 / 1e6 / b)),
+                (Some(b), Some(n)) => (
+                    format!("{b:.1}"),
+                    format!("{:.2}", n.insns as f64 / 1e6 / b),
+                ),
                 (Some(b), None) => (format!("{b:.1}"), "-".into()),
                 _ => ("-".into(), "-".into()),
             };
@@ -377,19 +485,31 @@ families: the executor and the input/output copies.\n\n"
                 for (m, _) in &a.models {
                     let total = get(t.name, m, ks, "all");
                     let base = get(t.name, m, ks, "none").map_or(0, |c| c.insns);
-                    let own = |g: &'static str| get(t.name, m, ks, g).map(|c| (c.insns.saturating_sub(base), c));
+                    let own = |g: &'static str| {
+                        get(t.name, m, ks, g).map(|c| (c.insns.saturating_sub(base), c))
+                    };
                     let cell = if *f == "rest" {
                         total.map(|tot| {
-                            let fams: u64 = FAMILIES.iter().filter_map(|g| own(g)).map(|(n, _)| n).sum();
+                            let fams: u64 =
+                                FAMILIES.iter().filter_map(|g| own(g)).map(|(n, _)| n).sum();
                             let rest = tot.insns.saturating_sub(fams);
-                            format!("{} ({:.1}%)", mi(rest), 100.0 * rest as f64 / tot.insns.max(1) as f64)
+                            format!(
+                                "{} ({:.1}%)",
+                                mi(rest),
+                                100.0 * rest as f64 / tot.insns.max(1) as f64
+                            )
                         })
                     } else {
                         own(f).map(|(n, c)| {
                             let macs = c.macs(&format!("macs_{f}"));
-                            let share = total.map_or(0.0, |tot| 100.0 * n as f64 / tot.insns.max(1) as f64);
+                            let share =
+                                total.map_or(0.0, |tot| 100.0 * n as f64 / tot.insns.max(1) as f64);
                             if macs > 0 {
-                                format!("{} ({:.2}/MAC, {share:.1}%)", mi(n), n as f64 / macs as f64)
+                                format!(
+                                    "{} ({:.2}/MAC, {share:.1}%)",
+                                    mi(n),
+                                    n as f64 / macs as f64
+                                )
                             } else {
                                 format!("{} ({share:.1}%)", mi(n))
                             }
@@ -406,12 +526,19 @@ families: the executor and the input/output copies.\n\n"
 }
 
 fn versions(a: &Args) -> String {
-    let first_line = |cmd: &mut Command| run(cmd).ok().and_then(|o| o.lines().next().map(str::to_string)).unwrap_or_default();
+    let first_line = |cmd: &mut Command| {
+        run(cmd)
+            .ok()
+            .and_then(|o| o.lines().next().map(str::to_string))
+            .unwrap_or_default()
+    };
     let mut v = vec![first_line(Command::new(DEBIAN_RUSTC).arg("--version"))];
     for t in &a.targets {
         v.push(first_line(Command::new(t.qemu).arg("--version")));
     }
-    v.push(first_line(Command::new("aarch64-linux-gnu-gcc").arg("--version")));
+    v.push(first_line(
+        Command::new("aarch64-linux-gnu-gcc").arg("--version"),
+    ));
     v.retain(|s| !s.is_empty());
     v.join("; ")
 }
@@ -427,14 +554,31 @@ pub fn main(args: &[String]) -> Result<(), String> {
         for (m, _) in &a.models {
             for ks in ["neon", "scalar"] {
                 let with_families = a.families == "all" || (a.families == "neon" && ks == "neon");
-                let fams: &[&'static str] = if with_families { &FAMILIES_AND_NONE } else { &[] };
+                let fams: &[&'static str] = if with_families {
+                    &FAMILIES_AND_NONE
+                } else {
+                    &[]
+                };
                 for f in ["all"].iter().chain(fams) {
-                    jobs.push((t, bin.clone(), Key { target: t.name, model: m, kernels: ks, family: f }));
+                    jobs.push((
+                        t,
+                        bin.clone(),
+                        Key {
+                            target: t.name,
+                            model: m,
+                            kernels: ks,
+                            family: f,
+                        },
+                    ));
                 }
             }
         }
     }
-    eprintln!("icount: {} measurements on {} qemu jobs at a time", jobs.len(), a.jobs);
+    eprintln!(
+        "icount: {} measurements on {} qemu jobs at a time",
+        jobs.len(),
+        a.jobs
+    );
     let queue = Arc::new(Mutex::new(jobs));
     let results: Arc<Mutex<BTreeMap<Key, Count>>> = Arc::default();
     let errors: Arc<Mutex<Vec<String>>> = Arc::default();
@@ -447,7 +591,14 @@ pub fn main(args: &[String]) -> Result<(), String> {
                 let Some((t, bin, key)) = job else { break };
                 match measure(t, &bin, &plugin, &dir, &key, runs) {
                     Ok(c) => {
-                        eprintln!("  {} {} {} {}: {} M", key.target, key.model, key.kernels, key.family, mi(c.insns));
+                        eprintln!(
+                            "  {} {} {} {}: {} M",
+                            key.target,
+                            key.model,
+                            key.kernels,
+                            key.family,
+                            mi(c.insns)
+                        );
                         if let Ok(mut r) = results.lock() {
                             r.insert(key, c);
                         }
@@ -462,7 +613,8 @@ pub fn main(args: &[String]) -> Result<(), String> {
         })
         .collect();
     for w in workers {
-        w.join().map_err(|_| "a measurement thread panicked".to_string())?;
+        w.join()
+            .map_err(|_| "a measurement thread panicked".to_string())?;
     }
     let errors = errors.lock().map(|e| e.clone()).unwrap_or_default();
     if !errors.is_empty() {
