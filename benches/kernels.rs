@@ -212,6 +212,8 @@ fn bench_dwconv(c: &mut Criterion<ThreadTime>) {
                         l.k,
                         l.stride,
                         pad,
+                        0,
+                        o,
                         l.act,
                     )
                 });
@@ -253,6 +255,8 @@ fn bench_stem(c: &mut Criterion<ThreadTime>) {
                         k,
                         stride,
                         pad,
+                        0,
+                        o,
                         Act::Relu,
                     )
                 });

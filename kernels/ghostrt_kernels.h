@@ -23,11 +23,13 @@ enum {
 };
 
 /* Dense KxK conv, groups = 1 (the stem). in: [cin][h][w], w: [cout][cin][k][k],
- * out: [cout][oh][ow], zero padding `pad` on every side, oh = (h + 2 pad - k) / stride + 1. */
+ * out: [cout][oh][ow], zero padding `pad` on every side, oh = (h + 2 pad - k) / stride + 1.
+ * Only output rows [y0, y1) of each plane are computed (0 <= y0 < y1 <= oh; pointers are
+ * still those of whole planes): a thread's band of rows. */
 void grt_f32_conv_scalar(const float *in, size_t cin, size_t h, size_t w,
                          const float *weight, const float *bias, const float *residual,
                          float *out, size_t cout, size_t oh, size_t ow,
-                         size_t k, size_t stride, size_t pad, int act);
+                         size_t k, size_t stride, size_t pad, size_t y0, size_t y1, int act);
 
 /* 1x1 conv = GEMM: out[co][p] = sum_ci w[co][ci] * in[ci][p], p < hw. Channel planes of in,
  * residual and out are ld >= hw floats apart: ld = hw for whole planes, ld = H*W for a pixel
@@ -36,11 +38,12 @@ void grt_f32_conv1x1_scalar(const float *in, size_t cin, size_t hw, size_t ld,
                             const float *weight, const float *bias, const float *residual,
                             float *out, size_t cout, int act);
 
-/* Depthwise KxK conv, channel c reads input plane c. in: [c][h][w], w: [c][k][k]. */
+/* Depthwise KxK conv, channel c reads input plane c. in: [c][h][w], w: [c][k][k]. Output
+ * rows [y0, y1) of each plane, as for the dense conv. */
 void grt_f32_dwconv_scalar(const float *in, size_t c, size_t h, size_t w,
                            const float *weight, const float *bias, const float *residual,
                            float *out, size_t oh, size_t ow,
-                           size_t k, size_t stride, size_t pad, int act);
+                           size_t k, size_t stride, size_t pad, size_t y0, size_t y1, int act);
 
 /* Global average pool: out[c] = mean(in[c][0..hw]). hw >= 1. */
 void grt_f32_gavgpool_scalar(const float *in, size_t c, size_t hw, float *out);

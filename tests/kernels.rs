@@ -267,8 +267,12 @@ fn check_conv(ks: &KernelSet, cv: Conv, epi: Epi, seed: u64) {
     let ctx = format!("{} {cv:?}", ks.name);
     check_epilogue(&ctx, &mut rng, cout, &acc, &mag, n, epi, |b, r, o| unsafe {
         match cv.op {
-            ConvOp::Dense => (ks.conv)(i, cin, h, w, wt, b, r, o, cout, oh, ow, k, s, p, act),
-            ConvOp::Depthwise => (ks.dwconv)(i, cin, h, w, wt, b, r, o, oh, ow, k, s, p, act),
+            ConvOp::Dense => {
+                (ks.conv)(i, cin, h, w, wt, b, r, o, cout, oh, ow, k, s, p, 0, oh, act)
+            }
+            ConvOp::Depthwise => {
+                (ks.dwconv)(i, cin, h, w, wt, b, r, o, oh, ow, k, s, p, 0, oh, act)
+            }
             ConvOp::Pointwise => (ks.conv1x1)(i, cin, h * w, h * w, wt, b, r, o, cout, act),
         }
     });
@@ -781,6 +785,91 @@ fn conv1x1_pixel_ranges() {
                 }
                 let ctx = format!("{} conv1x1 {cin}x{cout} ld {ld} cuts {cuts:?}", ks.name);
                 assert_close(&ctx, &out, &want, |i| tolerance(cin, mag[i], want[i]));
+            }
+        }
+    }
+}
+
+/// Dense and depthwise convs over bands of output rows (`y0 > 0`, `y1 < oh`), as threads
+/// split them: the bands together must equal the whole-plane result, and no band may write
+/// a row outside itself. Every kernel set, strides 1 and 2, k 3 and 5, narrow and wide rows,
+/// bands of one row and bands at the borders.
+#[test]
+fn conv_row_bands() {
+    let cases = [
+        (ConvOp::Depthwise, 5, 5, (11, 9), (3, 1, 1)),
+        (ConvOp::Depthwise, 3, 3, (28, 28), (3, 2, 1)),
+        (ConvOp::Depthwise, 4, 4, (30, 37), (5, 2, 2)),
+        (ConvOp::Depthwise, 2, 2, (14, 14), (5, 1, 2)),
+        (ConvOp::Depthwise, 3, 3, (56, 40), (3, 1, 1)),
+        (ConvOp::Depthwise, 2, 2, (9, 7), (3, 2, 1)),
+        (ConvOp::Dense, 3, 16, (33, 40), (3, 2, 1)),
+        (ConvOp::Dense, 2, 5, (12, 70), (3, 1, 1)),
+        (ConvOp::Dense, 3, 6, (17, 19), (5, 2, 2)),
+    ];
+    for ks in runnable() {
+        for (case, &(op, cin, cout, (h, w), (k, s, p))) in cases.iter().enumerate() {
+            let cv = Conv {
+                op,
+                ch: (cin, cout),
+                size: (h, w),
+                win: (k, s, p),
+            };
+            let (oh, ow) = (conv_out_size(h, k, s, p), conv_out_size(w, k, s, p));
+            let mut rng = Rng(300 + case as u64);
+            let n = cin / cv.groups() * k * k;
+            let input = rng.vec(cin * h * w, 2.0);
+            let weight = rng.vec(cout * n, 1.0);
+            let (bias, res) = (rng.vec(cout, 3.0), rng.vec(cout * oh * ow, 3.0));
+            let act = Act::ALL[case % 4];
+            let mut want = cv.reference(&input, &weight);
+            apply_epilogue(&mut want, cout, Some(&bias), Some(&res), act);
+            let mut mag = cv.reference(&abs(&input), &abs(&weight));
+            apply_epilogue(
+                &mut mag,
+                cout,
+                Some(&abs(&bias)),
+                Some(&abs(&res)),
+                Act::None,
+            );
+            for cuts in [
+                vec![0, 1, oh],
+                vec![0, oh / 2, oh],
+                vec![0, 2, 3, oh - 1, oh],
+            ] {
+                let mut out = vec![CANARY; cout * oh * ow];
+                for pair in cuts.windows(2) {
+                    let (y0, y1) = (pair[0], pair[1]);
+                    let before = out.clone();
+                    let (i, wt, b, r, o) = (
+                        input.as_ptr(),
+                        weight.as_ptr(),
+                        bias.as_ptr(),
+                        res.as_ptr(),
+                        out.as_mut_ptr(),
+                    );
+                    unsafe {
+                        match op {
+                            ConvOp::Dense => (ks.conv)(
+                                i, cin, h, w, wt, b, r, o, cout, oh, ow, k, s, p, y0, y1, act,
+                            ),
+                            _ => {
+                                (ks.dwconv)(i, cin, h, w, wt, b, r, o, oh, ow, k, s, p, y0, y1, act)
+                            }
+                        }
+                    };
+                    let ctx = format!("{} {cv:?} rows {y0}..{y1}", ks.name);
+                    for (idx, (&a, &bf)) in out.iter().zip(&before).enumerate() {
+                        let y = idx / ow % oh;
+                        assert!(
+                            (y0..y1).contains(&y) || a.to_bits() == bf.to_bits(),
+                            "{ctx}: wrote row {y} of channel {}",
+                            idx / (oh * ow)
+                        );
+                    }
+                }
+                let ctx = format!("{} {cv:?} bands {cuts:?}", ks.name);
+                assert_close(&ctx, &out, &want, |i| tolerance(n, mag[i], want[i]));
             }
         }
     }

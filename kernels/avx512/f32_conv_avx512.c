@@ -6,6 +6,8 @@
 
 void grt_f32_conv_avx512(const float *in, size_t cin, size_t h, size_t w, const float *weight,
                          const float *bias, const float *residual, float *out, size_t cout,
-                         size_t oh, size_t ow, size_t k, size_t stride, size_t pad, int act) {
-    cv_conv(in, cin, h, w, weight, bias, residual, out, cout, oh, ow, k, stride, pad, act);
+                         size_t oh, size_t ow, size_t k, size_t stride, size_t pad, size_t y0,
+                        size_t y1, int act) {
+    cv_conv(in, cin, h, w, weight, bias, residual, out, cout, oh, ow, k, stride, pad, y0, y1,
+            act);
 }

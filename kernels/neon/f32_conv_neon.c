@@ -208,11 +208,14 @@ GRT_INLINE void conv(const float *in, size_t cin, size_t h, size_t w, const floa
 
 void grt_f32_conv_neon(const float *in, size_t cin, size_t h, size_t w, const float *weight,
                        const float *bias, const float *residual, float *out, size_t cout,
-                       size_t oh, size_t ow, size_t k, size_t stride, size_t pad, int act) {
+                       size_t oh, size_t ow, size_t k, size_t stride, size_t pad, size_t y0,
+                       size_t y1, int act) {
+    /* Row bands (y0, y1) != (0, oh) are not vectorized here: the NEON set does not declare
+     * row splits (KernelSet::row_split), so the planner never asks for them. */
     if ((stride != 1 && stride != 2) || cin * k * k > MAX_TAPS || w < 8 ||
-        3 * stride + k + 8 >= SEG) {
+        3 * stride + k + 8 >= SEG || y0 != 0 || y1 != oh) {
         grt_f32_conv_scalar(in, cin, h, w, weight, bias, residual, out, cout, oh, ow, k, stride,
-                            pad, act);
+                            pad, y0, y1, act);
         return;
     }
     float wp[MAX_TAPS * CB];

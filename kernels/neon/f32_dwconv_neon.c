@@ -550,7 +550,8 @@ static void dwconv(const float *in, size_t c, size_t h, size_t w, const float *w
 
 void grt_f32_dwconv_neon(const float *in, size_t c, size_t h, size_t w, const float *weight,
                          const float *bias, const float *residual, float *out, size_t oh,
-                         size_t ow, size_t k, size_t stride, size_t pad, int act) {
+                         size_t ow, size_t k, size_t stride, size_t pad, size_t y0, size_t y1,
+                         int act) {
     struct cols cp;
     struct grt_dw_flat_masks fm;
     cp.flat = NULL;
@@ -560,9 +561,11 @@ void grt_f32_dwconv_neon(const float *in, size_t c, size_t h, size_t w, const fl
     }
     const int fast = (k == 3 || k == 5) && (stride == 1 || stride == 2) &&
                      w >= (stride == 1 ? 4u : 8u) && plan_columns(w, ow, k, stride, pad, &cp);
-    if (!fast) {
+    /* Row bands (y0, y1) != (0, oh) run the scalar kernel: the NEON set does not declare row
+     * splits (KernelSet::row_split), so the planner never asks for them. */
+    if (!fast || y0 != 0 || y1 != oh) {
         grt_f32_dwconv_scalar(in, c, h, w, weight, bias, residual, out, oh, ow, k, stride, pad,
-                              act);
+                              y0, y1, act);
         return;
     }
     const int a = act >= 0 && act <= 3 ? act : 0;

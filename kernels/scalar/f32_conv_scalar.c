@@ -38,14 +38,15 @@ static float conv_border_px(const float *in, size_t cin, size_t h, size_t w, con
 void grt_f32_conv_scalar(const float *in, size_t cin, size_t h, size_t w,
                          const float *weight, const float *bias, const float *residual,
                          float *out, size_t cout, size_t oh, size_t ow,
-                         size_t k, size_t stride, size_t pad, int act) {
+                         size_t k, size_t stride, size_t pad, size_t y0, size_t y1,
+                         int act) {
     size_t x0, x1;
     grt_interior(ow, stride, pad, k, w, &x0, &x1);
     float acc[GRT_CONV_STRIP];
     for (size_t co = 0; co < cout; co++) {
         const float *wo = weight + co * cin * k * k;
         const float b = bias != NULL ? bias[co] : 0.0f;
-        for (size_t oy = 0; oy < oh; oy++) {
+        for (size_t oy = y0; oy < y1; oy++) {
             float *o = out + (co * oh + oy) * ow;
             const float *r = residual != NULL ? residual + (co * oh + oy) * ow : NULL;
             for (size_t ox = 0; ox < x0; ox++) {

@@ -34,7 +34,8 @@ static float dw_border_px(const float *plane, size_t h, size_t w, const float *w
 void grt_f32_dwconv_scalar(const float *in, size_t c, size_t h, size_t w,
                            const float *weight, const float *bias, const float *residual,
                            float *out, size_t oh, size_t ow,
-                           size_t k, size_t stride, size_t pad, int act) {
+                           size_t k, size_t stride, size_t pad, size_t y0, size_t y1,
+                           int act) {
     size_t x0, x1;
     grt_interior(ow, stride, pad, k, w, &x0, &x1);
     float acc[GRT_DW_STRIP];
@@ -42,7 +43,7 @@ void grt_f32_dwconv_scalar(const float *in, size_t c, size_t h, size_t w,
         const float *plane = in + ch * h * w;
         const float *wk = weight + ch * k * k;
         const float b = bias != NULL ? bias[ch] : 0.0f;
-        for (size_t oy = 0; oy < oh; oy++) {
+        for (size_t oy = y0; oy < y1; oy++) {
             float *o = out + (ch * oh + oy) * ow;
             const float *r = residual != NULL ? residual + (ch * oh + oy) * ow : NULL;
             for (size_t ox = 0; ox < x0; ox++) {

@@ -40,6 +40,7 @@ typedef struct {
     ptrdiff_t h, w;
     const float *weight;
     size_t cout, oh, ow;
+    size_t y0, y1; /* output rows computed */
     ptrdiff_t pad;
 } cv_geom;
 
@@ -128,8 +129,8 @@ DW_INLINE void cv_all(const cv_geom *g, const float *bias, const float *residual
                       int act, const int K, const int S) {
     /* Input columns one block's loads cover, from its first tap on. */
     const ptrdiff_t span = S == 1 ? VF_LANES + K - 1 : 2 * ((K - 1) / 2) + 2 * VF_LANES;
-    for (size_t oy = 0; oy < g->oh; oy += CV_R) {
-        const size_t nr = g->oh - oy < CV_R ? g->oh - oy : CV_R;
+    for (size_t oy = g->y0; oy < g->y1; oy += CV_R) {
+        const size_t nr = g->y1 - oy < CV_R ? g->y1 - oy : CV_R;
         for (size_t x = 0; x < g->ow; x += VF_LANES) {
             const size_t n = g->ow - x < VF_LANES ? g->ow - x : VF_LANES;
             const ptrdiff_t ix0 = (ptrdiff_t)(x * S) - g->pad;
@@ -166,13 +167,15 @@ static void cv_kany(const cv_geom *g, const float *bias, const float *residual, 
 
 DW_INLINE void cv_conv(const float *in, size_t cin, size_t h, size_t w, const float *weight,
                        const float *bias, const float *residual, float *out, size_t cout,
-                       size_t oh, size_t ow, size_t k, size_t stride, size_t pad, int act) {
+                       size_t oh, size_t ow, size_t k, size_t stride, size_t pad, size_t y0,
+                       size_t y1, int act) {
     if (stride > 2 || k > DW_KMAX) {
         grt_f32_conv_scalar(in, cin, h, w, weight, bias, residual, out, cout, oh, ow, k, stride,
-                            pad, act);
+                            pad, y0, y1, act);
         return;
     }
-    const cv_geom g = {in, cin, (ptrdiff_t)h, (ptrdiff_t)w, weight, cout, oh, ow, (ptrdiff_t)pad};
+    const cv_geom g = {in, cin, (ptrdiff_t)h, (ptrdiff_t)w, weight, cout, oh, ow, y0, y1,
+                       (ptrdiff_t)pad};
     if (k == 3) {
         cv_k3(&g, bias, residual, out, stride, act);
     } else {

@@ -166,18 +166,18 @@ DW_INLINE void dw_rows(const float *plane, ptrdiff_t iy0, ptrdiff_t h, ptrdiff_t
     }
 }
 
-/* One channel: tiles of R output rows while their input rows are inside the image, single
- * rows otherwise (clipped at the top and bottom border). */
+/* Output rows [y0, y1) of one channel: tiles of R output rows while their input rows are
+ * inside the image, single rows otherwise (clipped at the top and bottom border). */
 DW_INLINE void dw_plane(const float *plane, ptrdiff_t h, ptrdiff_t w, const vmask *mtab,
-                        const vf *wt, vf bias, float *out, const float *res, size_t oh,
-                        size_t ow, ptrdiff_t pad, int act, const int K, const int S,
+                        const vf *wt, vf bias, float *out, const float *res, size_t y0,
+                        size_t y1, size_t ow, ptrdiff_t pad, int act, const int K, const int S,
                         const int R) {
-    size_t oy = 0;
-    while (oy < oh) {
+    size_t oy = y0;
+    while (oy < y1) {
         const ptrdiff_t iy0 = (ptrdiff_t)(oy * S) - pad;
         float *o = out + oy * ow;
         const float *r = res != NULL ? res + oy * ow : NULL;
-        if (oy + R <= oh && iy0 >= 0 && iy0 + (R - 1) * S + K <= h) {
+        if (oy + R <= y1 && iy0 >= 0 && iy0 + (R - 1) * S + K <= h) {
             dw_rows(plane, iy0, h, w, mtab, wt, bias, o, r, ow, pad, act, K, S, R, 0);
             oy += R;
         } else if (iy0 >= 0 && iy0 + K <= h) {
@@ -193,8 +193,8 @@ DW_INLINE void dw_plane(const float *plane, ptrdiff_t h, ptrdiff_t w, const vmas
 /* Every channel with taps broadcast into wt (K*K <= wt's length). */
 DW_INLINE void dw_channels(const float *in, size_t c, size_t h, size_t w, const float *weight,
                            const float *bias, const float *residual, float *out, size_t oh,
-                           size_t ow, size_t pad, int act, vf *wt, const int K, const int S,
-                           const int R) {
+                           size_t ow, size_t pad, size_t y0, size_t y1, int act, vf *wt,
+                           const int K, const int S, const int R) {
     /* Border-block masks are the same for every row and channel: computed once here when
      * the table is large enough, per block otherwise. */
     vmask table[DW_MASK_TABLE];
@@ -216,7 +216,7 @@ DW_INLINE void dw_channels(const float *in, size_t c, size_t h, size_t w, const 
         const vf b = vf_set1(bias != NULL ? bias[ch] : 0.0f);
         const float *res = residual != NULL ? residual + ch * oh * ow : NULL;
         dw_plane(in + ch * h * w, (ptrdiff_t)h, (ptrdiff_t)w, mtab, wt, b, out + ch * oh * ow,
-                 res, oh, ow, (ptrdiff_t)pad, act, K, S, R);
+                 res, y0, y1, ow, (ptrdiff_t)pad, act, K, S, R);
     }
 }
 
@@ -224,63 +224,67 @@ DW_INLINE void dw_channels(const float *in, size_t c, size_t h, size_t w, const 
 
 static void dw_k3(const float *in, size_t c, size_t h, size_t w, const float *weight,
                   const float *bias, const float *residual, float *out, size_t oh, size_t ow,
-                  size_t stride, size_t pad, int act) {
+                  size_t stride, size_t pad, size_t y0, size_t y1, int act) {
+    const int whole = y0 == 0 && y1 == oh; /* flat and paired paths do whole planes */
     vf wt[9];
-    if (dw_flat_fits(h, w, 3, stride, pad)) {
+    if (whole && dw_flat_fits(h, w, 3, stride, pad)) {
         dw_flat(in, c, h, w, weight, bias, residual, out, act, 3);
     } else if (stride == 1) {
-        dw_channels(in, c, h, w, weight, bias, residual, out, oh, ow, pad, act, wt, 3, 1, 4);
-    } else if (2 * ow <= VF_LANES) {
+        dw_channels(in, c, h, w, weight, bias, residual, out, oh, ow, pad, y0, y1, act, wt, 3, 1, 4);
+    } else if (whole && 2 * ow <= VF_LANES) {
         dw_paired(in, c, h, w, weight, bias, residual, out, oh, ow, pad, act, wt, 3);
     } else {
-        dw_channels(in, c, h, w, weight, bias, residual, out, oh, ow, pad, act, wt, 3, 2, 2);
+        dw_channels(in, c, h, w, weight, bias, residual, out, oh, ow, pad, y0, y1, act, wt, 3, 2, 2);
     }
 }
 
 static void dw_k5(const float *in, size_t c, size_t h, size_t w, const float *weight,
                   const float *bias, const float *residual, float *out, size_t oh, size_t ow,
-                  size_t stride, size_t pad, int act) {
+                  size_t stride, size_t pad, size_t y0, size_t y1, int act) {
+    const int whole = y0 == 0 && y1 == oh; /* flat and paired paths do whole planes */
     vf wt[25];
-    if (dw_flat_fits(h, w, 5, stride, pad)) {
+    if (whole && dw_flat_fits(h, w, 5, stride, pad)) {
         dw_flat(in, c, h, w, weight, bias, residual, out, act, 5);
     } else if (stride == 1) {
-        dw_channels(in, c, h, w, weight, bias, residual, out, oh, ow, pad, act, wt, 5, 1, 2);
-    } else if (2 * ow <= VF_LANES) {
+        dw_channels(in, c, h, w, weight, bias, residual, out, oh, ow, pad, y0, y1, act, wt, 5, 1, 2);
+    } else if (whole && 2 * ow <= VF_LANES) {
         dw_paired(in, c, h, w, weight, bias, residual, out, oh, ow, pad, act, wt, 5);
     } else {
-        dw_channels(in, c, h, w, weight, bias, residual, out, oh, ow, pad, act, wt, 5, 2, 2);
+        dw_channels(in, c, h, w, weight, bias, residual, out, oh, ow, pad, y0, y1, act, wt, 5, 2, 2);
     }
 }
 
 /* Any k <= DW_KMAX: runtime k, one output row per tile. */
 static void dw_kany(const float *in, size_t c, size_t h, size_t w, const float *weight,
                     const float *bias, const float *residual, float *out, size_t oh, size_t ow,
-                    size_t k, size_t stride, size_t pad, int act) {
+                    size_t k, size_t stride, size_t pad, size_t y0, size_t y1, int act) {
+    const int whole = y0 == 0 && y1 == oh;
     vf wt[DW_KMAX * DW_KMAX];
     const int K = (int)k;
-    if (dw_flat_fits(h, w, k, stride, pad)) {
+    if (whole && dw_flat_fits(h, w, k, stride, pad)) {
         dw_flat(in, c, h, w, weight, bias, residual, out, act, K);
     } else if (stride == 1) {
-        dw_channels(in, c, h, w, weight, bias, residual, out, oh, ow, pad, act, wt, K, 1, 1);
-    } else if (2 * ow <= VF_LANES) {
+        dw_channels(in, c, h, w, weight, bias, residual, out, oh, ow, pad, y0, y1, act, wt, K, 1, 1);
+    } else if (whole && 2 * ow <= VF_LANES) {
         dw_paired(in, c, h, w, weight, bias, residual, out, oh, ow, pad, act, wt, K);
     } else {
-        dw_channels(in, c, h, w, weight, bias, residual, out, oh, ow, pad, act, wt, K, 2, 1);
+        dw_channels(in, c, h, w, weight, bias, residual, out, oh, ow, pad, y0, y1, act, wt, K, 2, 1);
     }
 }
 
 DW_INLINE void dw_dwconv(const float *in, size_t c, size_t h, size_t w, const float *weight,
                          const float *bias, const float *residual, float *out, size_t oh,
-                         size_t ow, size_t k, size_t stride, size_t pad, int act) {
+                         size_t ow, size_t k, size_t stride, size_t pad, size_t y0, size_t y1,
+                         int act) {
     if (stride > 2 || k > DW_KMAX) {
         grt_f32_dwconv_scalar(in, c, h, w, weight, bias, residual, out, oh, ow, k, stride, pad,
-                              act);
+                              y0, y1, act);
     } else if (k == 3) {
-        dw_k3(in, c, h, w, weight, bias, residual, out, oh, ow, stride, pad, act);
+        dw_k3(in, c, h, w, weight, bias, residual, out, oh, ow, stride, pad, y0, y1, act);
     } else if (k == 5) {
-        dw_k5(in, c, h, w, weight, bias, residual, out, oh, ow, stride, pad, act);
+        dw_k5(in, c, h, w, weight, bias, residual, out, oh, ow, stride, pad, y0, y1, act);
     } else {
-        dw_kany(in, c, h, w, weight, bias, residual, out, oh, ow, k, stride, pad, act);
+        dw_kany(in, c, h, w, weight, bias, residual, out, oh, ow, k, stride, pad, y0, y1, act);
     }
 }
 

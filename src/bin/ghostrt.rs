@@ -9,7 +9,8 @@ use std::time::Instant;
 const USAGE: &str = "usage:
   ghostrt run MODEL.grt --input x.npy --output y.npy [--threads N]   float32 NCHW .npy in and out
   ghostrt plan MODEL.grt [--input-shape 1x3xHxW] [--copy-concat] [--kernels scalar|avx2|avx512|neon]
-  ghostrt bench MODEL.grt [--runs N] [--threads N] [--input-shape 1x3xHxW] [--copy-concat] [--kernels NAME] [--profile]
+  ghostrt bench MODEL.grt [--runs N] [--threads N] [--input-shape 1x3xHxW] [--copy-concat] [--kernels NAME] [--profile] [--compare-threads N]
+        --compare-threads N: alternate runs with a second session of N threads (same noise for both)
         --profile: also print each step's median time (a per-layer profile)";
 
 struct Args {
@@ -21,6 +22,7 @@ struct Args {
     threads: usize,
     copy_concat: bool,
     profile: bool,
+    compare_threads: Option<usize>,
     kernels: Option<&'static ghostrt::kernels::KernelSet>,
 }
 
@@ -35,6 +37,7 @@ fn parse(args: &[String]) -> Result<Args, Error> {
         threads: 1,
         copy_concat: false,
         profile: false,
+        compare_threads: None,
         kernels: None,
     };
     let mut model = None;
@@ -66,6 +69,13 @@ fn parse(args: &[String]) -> Result<Args, Error> {
                 a.threads = value()?
                     .parse()
                     .map_err(|_| usage("--threads: expected a number".into()))?
+            }
+            "--compare-threads" => {
+                a.compare_threads = Some(
+                    value()?
+                        .parse()
+                        .map_err(|_| usage("--compare-threads: expected a number".into()))?,
+                )
             }
             "--copy-concat" => a.copy_concat = true,
             "--profile" => a.profile = true,
@@ -219,6 +229,60 @@ fn bench(a: &Args) -> Result<(), Error> {
     if a.profile {
         profile(&mut s, &x, &mut y, a.runs.max(1))?;
     }
+    if let Some(t2) = a.compare_threads {
+        compare_threads(
+            &m,
+            opts(a),
+            (h, w),
+            &mut s,
+            a.threads,
+            t2,
+            &x,
+            a.runs.max(1),
+        )?;
+    }
+    Ok(())
+}
+
+/// Alternate single runs of `s` (`t1` threads) and a new session of `t2` threads, so both
+/// see the same machine noise; print both medians and the median of the per-pair ratios.
+#[allow(clippy::too_many_arguments)]
+fn compare_threads(
+    m: &Model,
+    opts: PlanOptions,
+    hw: (usize, usize),
+    s: &mut Session,
+    t1: usize,
+    t2: usize,
+    x: &[f32],
+    runs: usize,
+) -> Result<(), Error> {
+    let mut s2 = Session::with_threads(m.plan(&[hw], opts)?, t2)?;
+    let mut y = vec![0.0; x.len() / s.input_len(0) * s.output_len(0)];
+    s2.run(&[x], &mut [&mut y])?;
+    let (mut a, mut b, mut r) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..runs {
+        let t = Instant::now();
+        s.run(&[x], &mut [&mut y])?;
+        let ta = t.elapsed().as_secs_f64() * 1e3;
+        let t = Instant::now();
+        s2.run(&[x], &mut [&mut y])?;
+        let tb = t.elapsed().as_secs_f64() * 1e3;
+        a.push(ta);
+        b.push(tb);
+        r.push(ta / tb);
+    }
+    let med = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let (ma, mb, mr) = (med(&mut a), med(&mut b), med(&mut r));
+    println!(
+        "alternating {runs} runs: {t1} thread(s) median {ma:.3} ms (min {:.3}), {t2} thread(s) median {mb:.3} ms (min {:.3}); speedup {:.2}x (medians), {mr:.2}x (median of pairs)",
+        a[0],
+        b[0],
+        ma / mb
+    );
     Ok(())
 }
 

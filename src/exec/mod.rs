@@ -277,6 +277,16 @@ unsafe fn se_split(pool: &Pool, step: &Step, base: Base, parts: usize) {
     });
 }
 
+/// Rows per unit of a row band: bands of whole 64-byte lines (16 floats) of each output
+/// plane, so two threads never write one cache line (false sharing in every plane).
+fn band_align(ow: usize) -> usize {
+    let mut g = 16;
+    while ow % g != 0 {
+        g /= 2;
+    }
+    16 / g
+}
+
 /// `[start, end)` of part `i` of `n` over `total` items, boundaries on multiples of `align`.
 fn range(total: usize, i: usize, n: usize, align: usize) -> (usize, usize) {
     let units = total.div_ceil(align);
@@ -305,9 +315,19 @@ unsafe fn exec_part(step: &Step, base: Base, part: usize, parts: usize) {
     let (ohw, ihw) = (os.hw(), xs.hw());
     let off = |p: *const f32, n: usize| if p.is_null() { p } else { p.add(n) };
     match step.kernel {
-        Kernel::Conv { f, k, stride, pad } => {
-            let (c0, c1) = range(os.c, part, parts, 1);
-            if c1 > c0 {
+        Kernel::Conv {
+            f,
+            k,
+            stride,
+            pad,
+            split_rows,
+        } => {
+            let ((c0, c1), (y0, y1)) = if split_rows {
+                ((0, os.c), range(os.h, part, parts, band_align(os.w)))
+            } else {
+                (range(os.c, part, parts, 1), (0, os.h))
+            };
+            if c1 > c0 && y1 > y0 {
                 let wo = c0 * xs.c * k * k;
                 f(
                     inp,
@@ -324,6 +344,8 @@ unsafe fn exec_part(step: &Step, base: Base, part: usize, parts: usize) {
                     k,
                     stride,
                     pad,
+                    y0,
+                    y1,
                     act,
                 )
             }
@@ -367,9 +389,19 @@ unsafe fn exec_part(step: &Step, base: Base, part: usize, parts: usize) {
                 )
             }
         }
-        Kernel::DwConv { f, k, stride, pad } => {
-            let (c0, c1) = range(os.c, part, parts, 1);
-            if c1 > c0 {
+        Kernel::DwConv {
+            f,
+            k,
+            stride,
+            pad,
+            split_rows,
+        } => {
+            let ((c0, c1), (y0, y1)) = if split_rows {
+                ((0, os.c), range(os.h, part, parts, band_align(os.w)))
+            } else {
+                (range(os.c, part, parts, 1), (0, os.h))
+            };
+            if c1 > c0 && y1 > y0 {
                 f(
                     inp.add(c0 * ihw),
                     c1 - c0,
@@ -384,6 +416,8 @@ unsafe fn exec_part(step: &Step, base: Base, part: usize, parts: usize) {
                     k,
                     stride,
                     pad,
+                    y0,
+                    y1,
                     act,
                 )
             }

@@ -13,17 +13,17 @@
 /// `kernels/ghostrt_kernels.h`) and the [`KernelSet`] that lists them: one line per ISA in
 /// `scalar.rs`, `x86.rs` and `neon.rs`, so every set has the same signatures by construction.
 macro_rules! kernel_set {
-    ($(#[$doc:meta])* $name:ident, $isa_name:literal, $isa:ident, mr = $mr:expr,
+    ($(#[$doc:meta])* $name:ident, $isa_name:literal, $isa:ident, mr = $mr:expr, row_split = $rows:expr,
      [$conv:ident, $conv1x1:ident, $dwconv:ident, $gavgpool:ident, $fc:ident, $se:ident, $add:ident]) => {
         extern "C" {
             fn $conv(input: *const f32, cin: usize, h: usize, w: usize, weight: *const f32, bias: *const f32,
                      residual: *const f32, out: *mut f32, cout: usize, oh: usize, ow: usize, k: usize,
-                     stride: usize, pad: usize, act: $crate::kernels::Act);
+                     stride: usize, pad: usize, y0: usize, y1: usize, act: $crate::kernels::Act);
             fn $conv1x1(input: *const f32, cin: usize, hw: usize, ld: usize, weight: *const f32, bias: *const f32,
                         residual: *const f32, out: *mut f32, cout: usize, act: $crate::kernels::Act);
             fn $dwconv(input: *const f32, c: usize, h: usize, w: usize, weight: *const f32, bias: *const f32,
                        residual: *const f32, out: *mut f32, oh: usize, ow: usize, k: usize, stride: usize,
-                       pad: usize, act: $crate::kernels::Act);
+                       pad: usize, y0: usize, y1: usize, act: $crate::kernels::Act);
             fn $gavgpool(input: *const f32, c: usize, hw: usize, out: *mut f32);
             fn $fc(input: *const f32, cin: usize, weight: *const f32, bias: *const f32, out: *mut f32,
                    cout: usize, act: $crate::kernels::Act);
@@ -37,6 +37,7 @@ macro_rules! kernel_set {
             name: $isa_name,
             isa: $crate::kernels::Isa::$isa,
             conv1x1_mr: $mr,
+            row_split: $rows,
             conv: $conv,
             conv1x1: $conv1x1,
             dwconv: $dwconv,
@@ -120,13 +121,15 @@ impl Isa {
 
 /// Dense KxK conv, groups = 1 (the stem): `grt_f32_conv_<isa>`.
 ///
-/// Arguments: `in, cin, h, w, weight, bias, residual, out, cout, oh, ow, k, stride, pad, act`.
+/// Arguments: `in, cin, h, w, weight, bias, residual, out, cout, oh, ow, k, stride, pad, y0,
+/// y1, act`: output rows `[y0, y1)` of every plane are computed (pointers are those of whole
+/// planes).
 ///
 /// # Safety
 /// `in` holds `cin*h*w` floats, `weight` `cout*cin*k*k` (OIHW), `bias` `cout` or is null,
 /// `residual` and `out` `cout*oh*ow` (`residual` may be null or equal `out`);
 /// `k, stride >= 1`, `oh = (h + 2 pad - k) / stride + 1 >= 1` and likewise `ow`;
-/// `out` does not overlap `in` or `weight`.
+/// `0 <= y0 < y1 <= oh`; `out` does not overlap `in` or `weight`.
 pub type ConvFn = unsafe extern "C" fn(
     *const f32,
     usize,
@@ -136,6 +139,8 @@ pub type ConvFn = unsafe extern "C" fn(
     *const f32,
     *const f32,
     *mut f32,
+    usize,
+    usize,
     usize,
     usize,
     usize,
@@ -170,13 +175,14 @@ pub type Conv1x1Fn = unsafe extern "C" fn(
 
 /// Depthwise KxK conv: `grt_f32_dwconv_<isa>`.
 ///
-/// Arguments: `in, c, h, w, weight, bias, residual, out, oh, ow, k, stride, pad, act`.
+/// Arguments: `in, c, h, w, weight, bias, residual, out, oh, ow, k, stride, pad, y0, y1, act`
+/// (output rows `[y0, y1)`, as for [`ConvFn`]).
 ///
 /// # Safety
 /// `in` holds `c*h*w` floats, `weight` `c*k*k`, `bias` `c` or is null, `residual` and `out`
 /// `c*oh*ow` (`residual` may be null or equal `out`); `k, stride >= 1`,
-/// `oh = (h + 2 pad - k) / stride + 1 >= 1` and likewise `ow`; `out` does not overlap `in`
-/// or `weight`.
+/// `oh = (h + 2 pad - k) / stride + 1 >= 1` and likewise `ow`; `0 <= y0 < y1 <= oh`; `out`
+/// does not overlap `in` or `weight`.
 pub type DwConvFn = unsafe extern "C" fn(
     *const f32,
     usize,
@@ -186,6 +192,8 @@ pub type DwConvFn = unsafe extern "C" fn(
     *const f32,
     *const f32,
     *mut f32,
+    usize,
+    usize,
     usize,
     usize,
     usize,
@@ -245,6 +253,11 @@ pub struct KernelSet {
     pub isa: Isa,
     /// Output-channel tile of `conv1x1`: its weights are packed by [`pack_conv1x1`].
     pub conv1x1_mr: usize,
+    /// Whether `conv` and `dwconv` compute a band of output rows (`y0 > 0` or `y1 < oh`) at
+    /// full speed. The planner splits those steps over threads by rows (each thread then
+    /// reads only its band of the input, written by the same thread one step before) only
+    /// when this is set, and by channels otherwise.
+    pub row_split: bool,
     pub conv: ConvFn,
     pub conv1x1: Conv1x1Fn,
     pub dwconv: DwConvFn,

@@ -38,18 +38,22 @@ pub struct View {
     pub shape: Shape,
 }
 
-/// 1x1 convs on maps of at least this many pixels are split over threads by pixel ranges
-/// (28x28 and up at 224x224 input); smaller maps by output channels.
+/// Convs on output maps of at least this many pixels are split over threads by pixel ranges
+/// (1x1) or row bands (KxK, if the kernel set supports them): 28x28 and up at 224x224 input,
+/// so a thread mostly reads what it wrote one step before; smaller maps by output channels.
 pub const PIXEL_SPLIT_MIN_HW: usize = 512;
 
 /// The kernel a step calls, with the parameters the planner chose.
 #[derive(Clone, Copy)]
 pub enum Kernel {
+    /// `split_rows`: threads share the step by bands of output rows (see
+    /// [`kernels::KernelSet::row_split`]), otherwise by output channels.
     Conv {
         f: kernels::ConvFn,
         k: usize,
         stride: usize,
         pad: usize,
+        split_rows: bool,
     },
     /// `mr`: output-channel tile of the packed weights (splits must respect it).
     /// `split_pixels`: threads share the step by pixel ranges (each reads only its pixels of
@@ -66,6 +70,7 @@ pub enum Kernel {
         k: usize,
         stride: usize,
         pad: usize,
+        split_rows: bool,
     },
     Fc {
         f: kernels::FcFn,
@@ -320,6 +325,7 @@ fn select(
                     k: c.k,
                     stride: c.stride,
                     pad: c.pad,
+                    split_rows: ks.row_split && out.hw() >= PIXEL_SPLIT_MIN_HW,
                 };
                 (
                     k,
@@ -359,6 +365,7 @@ fn select(
                     k: c.k,
                     stride: c.stride,
                     pad: c.pad,
+                    split_rows: ks.row_split && out.hw() >= PIXEL_SPLIT_MIN_HW,
                 };
                 (
                     k,
@@ -390,6 +397,7 @@ fn select(
                 k: 1,
                 stride: 1,
                 pad: 0,
+                split_rows: ks.row_split && out.hw() >= PIXEL_SPLIT_MIN_HW,
             };
             (
                 k,
