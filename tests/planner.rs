@@ -257,7 +257,8 @@ fn tricky_graph(seed: u64) -> Graph {
 fn planner_matches_naive_interpreter() {
     for seed in 1..4 {
         let g = Arc::new(tricky_graph(seed));
-        for (h, w) in [(9, 7), (16, 16), (1, 5), (23, 2)] {
+        // The large maps split every step over threads (row bands, pixel ranges, SE phases).
+        for (h, w) in [(9, 7), (16, 16), (1, 5), (23, 2), (64, 72), (57, 61)] {
             let mut rng = Rng(seed * 100 + h as u64);
             let xs = vec![
                 (h, w, rng.vec(5 * h * w, 1.0)),
@@ -270,23 +271,26 @@ fn planner_matches_naive_interpreter() {
                         eliminate_concat,
                         kernels: Some(ks),
                     };
-                    let plan = Plan::build(g.clone(), &[(h, w), (h, w)], opts).expect("plan");
-                    let mut s = Session::new(plan).expect("session");
-                    let mut y0 = vec![0.0; s.output_len(0)];
-                    let mut y1 = vec![0.0; s.output_len(1)];
-                    s.run(&[&xs[0].2, &xs[1].2], &mut [&mut y0, &mut y1])
-                        .expect("run");
-                    for (got, want) in [(&y0, &want[0]), (&y1, &want[1])] {
-                        let scale = want.iter().fold(1e-3f32, |m, v| m.max(v.abs()));
-                        let err = got
-                            .iter()
-                            .zip(want)
-                            .fold(0f32, |m, (a, b)| m.max((a - b).abs()));
-                        assert!(
-                            err <= 1e-5 * scale,
-                            "seed {seed} {h}x{w} {} concat-elim {eliminate_concat}: err {err}",
-                            ks.name
-                        );
+                    let threads: &[usize] = if h * w > 1000 { &[1, 2, 3] } else { &[1] };
+                    for &t in threads {
+                        let plan = Plan::build(g.clone(), &[(h, w), (h, w)], opts).expect("plan");
+                        let mut s = Session::with_threads(plan, t).expect("session");
+                        let mut y0 = vec![0.0; s.output_len(0)];
+                        let mut y1 = vec![0.0; s.output_len(1)];
+                        s.run(&[&xs[0].2, &xs[1].2], &mut [&mut y0, &mut y1])
+                            .expect("run");
+                        for (got, want) in [(&y0, &want[0]), (&y1, &want[1])] {
+                            let scale = want.iter().fold(1e-3f32, |m, v| m.max(v.abs()));
+                            let err = got
+                                .iter()
+                                .zip(want)
+                                .fold(0f32, |m, (a, b)| m.max((a - b).abs()));
+                            assert!(
+                                err <= 1e-5 * scale,
+                                "seed {seed} {h}x{w} {} concat-elim {eliminate_concat} threads {t}: err {err}",
+                                ks.name
+                            );
+                        }
                     }
                 }
             }

@@ -52,6 +52,10 @@ pub struct Session {
     plan: Plan,
     arena: Vec<Line>,
     pool: Pool,
+    /// Per-thread partial channel sums of SE steps split by pixels: thread i's sums start
+    /// at line i * se_lines (whole lines each, so threads never share one).
+    se_partial: Vec<Line>,
+    se_lines: usize,
 }
 
 const LINE_FLOATS: usize = 16;
@@ -104,7 +108,26 @@ impl Session {
             )
         })?;
         arena.resize(lines, Line([0.0; LINE_FLOATS]));
-        Ok(Session { plan, arena, pool })
+        let se_c = plan
+            .steps
+            .iter()
+            .filter_map(|st| match st.kernel {
+                Kernel::Se {
+                    split_pixels: true, ..
+                } => Some(st.inputs[0].shape.c),
+                _ => None,
+            })
+            .max()
+            .unwrap_or(0);
+        let se_lines = se_c.div_ceil(LINE_FLOATS);
+        let se_partial = vec![Line([0.0; LINE_FLOATS]); se_lines * threads];
+        Ok(Session {
+            plan,
+            arena,
+            pool,
+            se_partial,
+            se_lines,
+        })
     }
 
     pub fn plan(&self) -> &Plan {
@@ -154,6 +177,8 @@ impl Session {
 
     fn run_steps(&mut self, mut profile: Option<&mut [u64]>) {
         let base = Base(self.floats().as_mut_ptr());
+        let partial = Base(self.se_partial.as_mut_ptr() as *mut f32);
+        let partial_stride = self.se_lines * LINE_FLOATS;
         let parts = self.pool.threads();
         for (k, step) in self.plan.steps.iter().enumerate() {
             let t0 = profile.as_ref().map(|_| std::time::Instant::now());
@@ -163,7 +188,7 @@ impl Session {
             if parts > 1 && step.macs >= MIN_SPLIT_MACS {
                 if let Kernel::Se { .. } = step.kernel {
                     // SAFETY: as for exec_part; the phases run one after the other.
-                    unsafe { se_split(&self.pool, step, base, parts) };
+                    unsafe { se_split(&self.pool, step, base, parts, &partial, partial_stride) };
                 } else {
                     self.pool
                         .run(&|i| unsafe { exec_part(step, base, i, parts) });
@@ -232,19 +257,31 @@ impl Session {
     }
 }
 
-/// SE over threads in three phases: channel ranges pooled into `scratch[..c]`, the two FCs
+/// SE over threads in three phases: the channel means into `scratch[..c]`, the two FCs
 /// (ReLU, then the gate) on this thread into `scratch[c..c + rd]` and back into
-/// `scratch[..c]`, then channel ranges scaled by their gate.
+/// `scratch[..c]`, then every plane scaled by its gate. Large maps (`split_pixels`, whose
+/// neighbouring steps are split by pixels too) are pooled and scaled by pixel ranges, each
+/// thread summing its range into its own `partial` line; small maps by channel ranges with
+/// the kernel set's pool.
 ///
 /// # Safety
-/// As [`exec_part`]; `step.kernel` is `Kernel::Se`.
-unsafe fn se_split(pool: &Pool, step: &Step, base: Base, parts: usize) {
+/// As [`exec_part`]; `step.kernel` is `Kernel::Se`; `partial` holds `parts` rows of
+/// `stride >= c` floats when `split_pixels`.
+unsafe fn se_split(
+    pool: &Pool,
+    step: &Step,
+    base: Base,
+    parts: usize,
+    partial: &Base,
+    stride: usize,
+) {
     let Kernel::Se {
         pool: gap,
         fc,
         rd,
         gate,
         scratch,
+        split_pixels,
         ..
     } = step.kernel
     else {
@@ -254,27 +291,63 @@ unsafe fn se_split(pool: &Pool, step: &Step, base: Base, parts: usize) {
     let (c, hw) = (x.shape.c, x.shape.hw());
     let [w1, b1, w2, b2] = step.weights.map(|p| p.0);
     let (xo, oo) = (x.offset, step.output.offset);
-    pool.run(&|i| {
-        let (c0, c1) = range(c, i, parts, 1);
-        if c1 > c0 {
-            let p = base.ptr();
-            gap(p.add(xo + c0 * hw), c1 - c0, hw, p.add(scratch + c0));
-        }
-    });
     let s = base.ptr().add(scratch);
+    if split_pixels {
+        pool.run(&|i| {
+            let (p0, p1) = range(hw, i, parts, LINE_FLOATS);
+            let p = base.ptr();
+            let sums = partial.ptr().add(i * stride);
+            for ch in 0..c {
+                let plane = std::slice::from_raw_parts(p.add(xo + ch * hw + p0), p1 - p0);
+                *sums.add(ch) = sum(plane);
+            }
+        });
+        for ch in 0..c {
+            let total: f32 = (0..parts)
+                .map(|i| *partial.ptr().add(i * stride + ch))
+                .sum();
+            *s.add(ch) = total / hw as f32;
+        }
+    } else {
+        pool.run(&|i| {
+            let (c0, c1) = range(c, i, parts, 1);
+            if c1 > c0 {
+                let p = base.ptr();
+                gap(p.add(xo + c0 * hw), c1 - c0, hw, p.add(scratch + c0));
+            }
+        });
+    }
     fc(s, c, w1, b1, s.add(c), rd, Act::Relu);
     fc(s.add(c), rd, w2, b2, s, c, gate);
     pool.run(&|i| {
-        let (c0, c1) = range(c, i, parts, 1);
         let p = base.ptr();
+        let ((c0, c1), (p0, p1)) = if split_pixels {
+            ((0, c), range(hw, i, parts, LINE_FLOATS))
+        } else {
+            (range(c, i, parts, 1), (0, hw))
+        };
         for ch in c0..c1 {
             let g = *p.add(scratch + ch);
-            let (src, dst) = (p.add(xo + ch * hw) as *const f32, p.add(oo + ch * hw));
-            for q in 0..hw {
-                *dst.add(q) = *src.add(q) * g;
+            let at = ch * hw + p0;
+            let src = std::slice::from_raw_parts(p.add(xo + at) as *const f32, p1 - p0);
+            let dst = std::slice::from_raw_parts_mut(p.add(oo + at), p1 - p0);
+            for (d, v) in dst.iter_mut().zip(src) {
+                *d = v * g;
             }
         }
     });
+}
+
+/// Sum of a slice with 8 independent partial sums (vectorizes; no serial add chain).
+fn sum(v: &[f32]) -> f32 {
+    let mut acc = [0f32; 8];
+    let mut chunks = v.chunks_exact(8);
+    for ch in &mut chunks {
+        for (a, x) in acc.iter_mut().zip(ch) {
+            *a += x;
+        }
+    }
+    acc.iter().sum::<f32>() + chunks.remainder().iter().sum::<f32>()
 }
 
 /// Rows per unit of a row band: bands of whole 64-byte lines (16 floats) of each output

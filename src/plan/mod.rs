@@ -85,6 +85,8 @@ pub enum Kernel {
         f: kernels::SeFn,
         pool: kernels::GavgPoolFn,
         fc: kernels::FcFn,
+        /// Split over threads by pixel ranges (large maps) rather than channel ranges.
+        split_pixels: bool,
         rd: usize,
         gate: Act,
         scratch: usize,
@@ -437,6 +439,7 @@ fn select(
                 f: ks.se,
                 pool: ks.gavgpool,
                 fc: ks.fc,
+                split_pixels: x.hw() >= PIXEL_SPLIT_MIN_HW,
                 rd: se.rd,
                 gate: se.gate,
                 scratch: 0,
