@@ -9,6 +9,7 @@ use crate::graph::{Act, Graph};
 use crate::plan::{Kernel, Plan, PlanOptions, Step};
 use pool::Pool;
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 /// A loaded model. Cheap to share: clone the `Arc` into sessions on any thread.
@@ -56,7 +57,15 @@ pub struct Session {
     /// at line i * se_lines (whole lines each, so threads never share one).
     se_partial: Vec<Line>,
     se_lines: usize,
+    /// Next chunk of each thread's own block of the current step (see `run_steps`).
+    next_chunk: Vec<AtomicUsize>,
 }
+
+/// Chunks per thread of a split step. Thread t runs chunks t*K .. t*K+K-1 of the step's
+/// ranges first (the same part of every step, so it mostly reads what it wrote), then takes
+/// chunks left in other threads' blocks: a thread that was descheduled or got the larger
+/// share (a 28-row map in bands of 4 rows) does not hold the step up.
+const CHUNKS_PER_THREAD: usize = 4;
 
 const LINE_FLOATS: usize = 16;
 
@@ -127,6 +136,7 @@ impl Session {
             pool,
             se_partial,
             se_lines,
+            next_chunk: (0..threads).map(|_| AtomicUsize::new(0)).collect(),
         })
     }
 
@@ -190,8 +200,24 @@ impl Session {
                     // SAFETY: as for exec_part; the phases run one after the other.
                     unsafe { se_split(&self.pool, step, base, parts, &partial, partial_stride) };
                 } else {
-                    self.pool
-                        .run(&|i| unsafe { exec_part(step, base, i, parts) });
+                    let next = &self.next_chunk;
+                    for c in next {
+                        c.store(0, Ordering::Relaxed);
+                    }
+                    let chunks = parts * CHUNKS_PER_THREAD;
+                    // The pool's dispatch orders these stores before the workers' reads.
+                    self.pool.run(&|t| {
+                        for v in (t..parts).chain(0..t) {
+                            loop {
+                                let k = next[v].fetch_add(1, Ordering::Relaxed);
+                                if k >= CHUNKS_PER_THREAD {
+                                    break;
+                                }
+                                let chunk = v * CHUNKS_PER_THREAD + k;
+                                unsafe { exec_part(step, base, chunk, chunks) };
+                            }
+                        }
+                    });
                 }
             } else {
                 unsafe { exec_part(step, base, 0, 1) };
