@@ -160,7 +160,7 @@ GRT_INLINE float32x4_t tile_bias(const float *bias, size_t co, size_t cout) {
 
 /* Every channel tile at pixel p with nv vectors. dummy: NV*4 writable floats for rows past
  * cout (their residual is read from there too). */
-GRT_INLINE void column(const float *in, size_t cin, size_t hw, size_t ld, const float *weight,
+GRT_INLINE void column(const float *in, size_t cin, size_t ld, const float *weight,
                        const float *bias, const float *residual, float *out, size_t cout,
                        size_t p, float *dummy, const int nv, const int tail, uint32x4_t keep,
                        const int act) {
@@ -279,25 +279,25 @@ GRT_INLINE void conv1x1(const float *in, size_t cin, size_t hw, size_t ld, const
     const uint32x4_t none = vdupq_n_u32(0);
     size_t p = 0;
     for (; p + 4 * NV <= hw; p += 4 * NV) {
-        column(in, cin, hw, ld, weight, bias, residual, out, cout, p, dummy, NV, 0, none, act);
+        column(in, cin, ld, weight, bias, residual, out, cout, p, dummy, NV, 0, none, act);
     }
     switch ((hw - p) / 4) {
 #if NV > 5
     case 5:
-        column(in, cin, hw, ld, weight, bias, residual, out, cout, p, dummy, 5, 0, none, act);
+        column(in, cin, ld, weight, bias, residual, out, cout, p, dummy, 5, 0, none, act);
         break;
     case 4:
-        column(in, cin, hw, ld, weight, bias, residual, out, cout, p, dummy, 4, 0, none, act);
+        column(in, cin, ld, weight, bias, residual, out, cout, p, dummy, 4, 0, none, act);
         break;
     case 3:
-        column(in, cin, hw, ld, weight, bias, residual, out, cout, p, dummy, 3, 0, none, act);
+        column(in, cin, ld, weight, bias, residual, out, cout, p, dummy, 3, 0, none, act);
         break;
 #endif
     case 2:
-        column(in, cin, hw, ld, weight, bias, residual, out, cout, p, dummy, 2, 0, none, act);
+        column(in, cin, ld, weight, bias, residual, out, cout, p, dummy, 2, 0, none, act);
         break;
     case 1:
-        column(in, cin, hw, ld, weight, bias, residual, out, cout, p, dummy, 1, 0, none, act);
+        column(in, cin, ld, weight, bias, residual, out, cout, p, dummy, 1, 0, none, act);
         break;
     default:
         break;

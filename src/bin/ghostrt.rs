@@ -298,22 +298,23 @@ fn profile(s: &mut Session, x: &[f32], y: &mut [f32], runs: usize) -> Result<(),
             samples[k].push(*t);
         }
     }
-    let med: Vec<f64> = samples
+    let (med, min): (Vec<f64>, Vec<f64>) = samples
         .iter_mut()
         .map(|v| {
             v.sort_unstable();
-            v[v.len() / 2] as f64 / 1e3
+            (v[v.len() / 2] as f64 / 1e3, v[0] as f64 / 1e3)
         })
-        .collect();
+        .unzip();
     let total: f64 = med.iter().sum();
     println!(
-        "{:>4} {:>9} {:>6} {:>8}  {:<28} {:<14} name",
-        "step", "us", "%", "GMAC/s", "kernel", "output"
+        "{:>4} {:>9} {:>9} {:>6} {:>8}  {:<28} {:<14} name",
+        "step", "us", "min us", "%", "GMAC/s", "kernel", "output"
     );
     for (k, st) in s.plan().steps.iter().enumerate() {
         println!(
-            "{k:>4} {:>9.1} {:>6.2} {:>8.2}  {:<28} {:<14} {}",
+            "{k:>4} {:>9.1} {:>9.1} {:>6.2} {:>8.2}  {:<28} {:<14} {}",
             med[k],
+            min[k],
             100.0 * med[k] / total,
             st.macs as f64 / med[k].max(1e-3) / 1e3,
             st.kernel_name,
@@ -321,7 +322,10 @@ fn profile(s: &mut Session, x: &[f32], y: &mut [f32], runs: usize) -> Result<(),
             st.name
         );
     }
-    println!("sum of step medians: {total:.1} us");
+    println!(
+        "sum of step medians: {total:.1} us, of step minima: {:.1} us",
+        min.iter().sum::<f64>()
+    );
     Ok(())
 }
 

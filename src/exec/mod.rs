@@ -61,11 +61,35 @@ pub struct Session {
     next_chunk: Vec<AtomicUsize>,
 }
 
-/// Chunks per thread of a split step. Thread t runs chunks t*K .. t*K+K-1 of the step's
+/// Chunks per thread of a step split by rows or pixels. Thread t runs chunks t*K .. t*K+K-1 of the step's
 /// ranges first (the same part of every step, so it mostly reads what it wrote), then takes
 /// chunks left in other threads' blocks: a thread that was descheduled or got the larger
 /// share (a 28-row map in bands of 4 rows) does not hold the step up.
 const CHUNKS_PER_THREAD: usize = 4;
+
+/// Chunks per thread: [`CHUNKS_PER_THREAD`] for steps split by rows or pixels, 1 for steps
+/// split by output channels (a finer channel split would give the 1x1 kernels' register
+/// tiles fewer channels than they are built for: AVX-512 channel tiles hold 48).
+fn chunks_per_thread(step: &Step) -> usize {
+    let spatial = matches!(
+        step.kernel,
+        Kernel::Conv {
+            split_rows: true,
+            ..
+        } | Kernel::DwConv {
+            split_rows: true,
+            ..
+        } | Kernel::Conv1x1 {
+            split_pixels: true,
+            ..
+        }
+    );
+    if spatial {
+        CHUNKS_PER_THREAD
+    } else {
+        1
+    }
+}
 
 const LINE_FLOATS: usize = 16;
 
@@ -204,16 +228,17 @@ impl Session {
                     for c in next {
                         c.store(0, Ordering::Relaxed);
                     }
-                    let chunks = parts * CHUNKS_PER_THREAD;
+                    let cpt = chunks_per_thread(step);
+                    let chunks = parts * cpt;
                     // The pool's dispatch orders these stores before the workers' reads.
                     self.pool.run(&|t| {
                         for v in (t..parts).chain(0..t) {
                             loop {
                                 let k = next[v].fetch_add(1, Ordering::Relaxed);
-                                if k >= CHUNKS_PER_THREAD {
+                                if k >= cpt {
                                     break;
                                 }
-                                let chunk = v * CHUNKS_PER_THREAD + k;
+                                let chunk = v * cpt + k;
                                 unsafe { exec_part(step, base, chunk, chunks) };
                             }
                         }
