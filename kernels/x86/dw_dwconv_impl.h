@@ -227,8 +227,8 @@ static void dw_k3(const float *in, size_t c, size_t h, size_t w, const float *we
                   size_t stride, size_t pad, size_t y0, size_t y1, int act) {
     const int whole = y0 == 0 && y1 == oh; /* flat and paired paths do whole planes */
     vf wt[9];
-    if (whole && dw_flat_fits(h, w, 3, stride, pad)) {
-        dw_flat(in, c, h, w, weight, bias, residual, out, act, 3);
+    if (dw_flat_fits(h, w, 3, stride, pad)) {
+        dw_flat(in, c, h, w, weight, bias, residual, out, y0, y1, act, 3);
     } else if (stride == 1) {
         dw_channels(in, c, h, w, weight, bias, residual, out, oh, ow, pad, y0, y1, act, wt, 3, 1, 4);
     } else if (whole && 2 * ow <= VF_LANES) {
@@ -243,8 +243,8 @@ static void dw_k5(const float *in, size_t c, size_t h, size_t w, const float *we
                   size_t stride, size_t pad, size_t y0, size_t y1, int act) {
     const int whole = y0 == 0 && y1 == oh; /* flat and paired paths do whole planes */
     vf wt[25];
-    if (whole && dw_flat_fits(h, w, 5, stride, pad)) {
-        dw_flat(in, c, h, w, weight, bias, residual, out, act, 5);
+    if (dw_flat_fits(h, w, 5, stride, pad)) {
+        dw_flat(in, c, h, w, weight, bias, residual, out, y0, y1, act, 5);
     } else if (stride == 1) {
         dw_channels(in, c, h, w, weight, bias, residual, out, oh, ow, pad, y0, y1, act, wt, 5, 1, 2);
     } else if (whole && 2 * ow <= VF_LANES) {
@@ -261,8 +261,8 @@ static void dw_kany(const float *in, size_t c, size_t h, size_t w, const float *
     const int whole = y0 == 0 && y1 == oh;
     vf wt[DW_KMAX * DW_KMAX];
     const int K = (int)k;
-    if (whole && dw_flat_fits(h, w, k, stride, pad)) {
-        dw_flat(in, c, h, w, weight, bias, residual, out, act, K);
+    if (dw_flat_fits(h, w, k, stride, pad)) {
+        dw_flat(in, c, h, w, weight, bias, residual, out, y0, y1, act, K);
     } else if (stride == 1) {
         dw_channels(in, c, h, w, weight, bias, residual, out, oh, ow, pad, y0, y1, act, wt, K, 1, 1);
     } else if (whole && 2 * ow <= VF_LANES) {

@@ -9,64 +9,84 @@
 #ifndef GHOSTRT_DW_DWCONV_SMALL_IMPL_H
 #define GHOSTRT_DW_DWCONV_SMALL_IMPL_H
 
-/* Small planes, "flat" mode: with stride 1 and 2 pad + 1 = K the output has the input's
+/* Narrow planes, "flat" mode: with stride 1 and 2 pad + 1 = K the output has the input's
  * size, so output element p of a plane reads input element p + (ky - pad) w + (kx - pad).
- * Vectors then run over the flattened plane and span several rows (a 7x7 plane is 4 zmm
- * vectors instead of 7 rows of 7 lanes). A lane's tap is inside the image when its row and
- * column plus the tap offset are; those masks depend only on the geometry, so they are
- * computed once per call (masks[v][t]) and every channel loads under them. */
-#define DW_FLAT_MASKS 256
+ * Vectors then run over the flattened plane and span row ends (a 7x7 plane is 4 zmm vectors
+ * instead of 7 rows of 7 lanes). A lane's tap is inside the image when its column and row plus the tap
+ * offset are: the column masks depend only on p mod w (a per-call table, colbits[kx][x0]),
+ * the row masks only on the distance to the plane's first and last rows (a bit range), so
+ * a vector's K*K load masks cost K*K ANDs, shared by every channel. Masked-off lanes are not
+ * read, so no load leaves the plane. Rows [y0, y1) only (a thread's band).
+ * Wider planes stay on the row tiles: measured on AVX-512 (hot cache, -DDW_FLAT_MAX_W=64),
+ * this loop is 1.5-2x slower than the row tiles at w = 28 and 56 (12 vs 18-22 GMAC/s). */
+#ifndef DW_FLAT_MAX_W
 #define DW_FLAT_MAX_W 8
+#endif
 
 DW_INLINE int dw_flat_fits(size_t h, size_t w, size_t k, size_t stride, size_t pad) {
-    const size_t nv = (h * w + VF_LANES - 1) / VF_LANES;
-    return stride == 1 && 2 * pad + 1 == k && k <= DW_KMAX && w <= DW_FLAT_MAX_W &&
-           nv * k * k <= DW_FLAT_MASKS;
+    (void)h;
+    return stride == 1 && 2 * pad + 1 == k && k <= DW_KMAX && w <= DW_FLAT_MAX_W;
+}
+
+/* Bits [lo, hi) of a VF_LANES-bit mask (clamped to [0, VF_LANES)). */
+DW_INLINE unsigned dw_bit_range(ptrdiff_t lo, ptrdiff_t hi) {
+    lo = lo < 0 ? 0 : lo;
+    hi = hi > VF_LANES ? VF_LANES : hi;
+    if (hi <= lo) {
+        return 0;
+    }
+    const unsigned top = hi >= 32 ? ~0u : (1u << hi) - 1u;
+    return top & ~((1u << lo) - 1u);
 }
 
 DW_INLINE void dw_flat(const float *in, size_t c, size_t h, size_t w, const float *weight,
-                       const float *bias, const float *residual, float *out, int act,
-                       const int K) {
-    const size_t hw = h * w;
-    const size_t nv = (hw + VF_LANES - 1) / VF_LANES;
+                       const float *bias, const float *residual, float *out, size_t y0,
+                       size_t y1, int act, const int K) {
+    const ptrdiff_t hw = (ptrdiff_t)(h * w), W = (ptrdiff_t)w;
     const ptrdiff_t pad = K / 2;
-    ptrdiff_t off[DW_KMAX * DW_KMAX];
-    vmask masks[DW_FLAT_MASKS];
-    for (int t = 0; t < K * K; t++) {
-        const ptrdiff_t dy = t / K - pad, dx = t % K - pad;
-        off[t] = dy * (ptrdiff_t)w + dx;
-        for (size_t v = 0; v < nv; v++) {
+    /* colbits[kx][x0]: lanes of a vector whose first lane is in column x0 that have column
+     * x + kx - pad inside [0, w). */
+    unsigned colbits[DW_KMAX][DW_FLAT_MAX_W];
+    for (int kx = 0; kx < K; kx++) {
+        for (ptrdiff_t x0 = 0; x0 < W; x0++) {
             unsigned bits = 0;
-            for (size_t i = 0; i < VF_LANES && v * VF_LANES + i < hw; i++) {
-                const ptrdiff_t y = (ptrdiff_t)((v * VF_LANES + i) / w) + dy;
-                const ptrdiff_t x = (ptrdiff_t)((v * VF_LANES + i) % w) + dx;
-                if (y >= 0 && y < (ptrdiff_t)h && x >= 0 && x < (ptrdiff_t)w) {
+            for (int i = 0; i < VF_LANES; i++) {
+                const ptrdiff_t x = (x0 + i) % W + kx - pad;
+                if (x >= 0 && x < W) {
                     bits |= 1u << i;
                 }
             }
-            masks[v * (size_t)(K * K) + (size_t)t] = vf_mask_bits(bits);
+            colbits[kx][x0] = bits;
         }
     }
-    /* Vectors outer, channels inner: a vector's masks stay in registers for every channel,
-     * and the taps are broadcast straight from weight. */
-    for (size_t v = 0; v < nv; v++) {
-        const ptrdiff_t p = (ptrdiff_t)(v * VF_LANES);
-        const size_t n = hw - (size_t)p < VF_LANES ? hw - (size_t)p : VF_LANES;
+    const ptrdiff_t pend = (ptrdiff_t)(y1 * w);
+    for (ptrdiff_t p = (ptrdiff_t)(y0 * w); p < pend; p += VF_LANES) {
+        const size_t n = pend - p < VF_LANES ? (size_t)(pend - p) : VF_LANES;
+        const ptrdiff_t x0 = p % W;
         vmask m[DW_KMAX * DW_KMAX];
-#pragma GCC unroll 25
-        for (int t = 0; t < K * K; t++) {
-            m[t] = masks[v * (size_t)(K * K) + (size_t)t];
+        ptrdiff_t off[DW_KMAX * DW_KMAX];
+#pragma GCC unroll 7
+        for (int ky = 0; ky < K; ky++) {
+            /* Lanes whose input row y + ky - pad is inside: p + i + dy w in [0, hw). */
+            const ptrdiff_t dy = (ky - pad) * W;
+            const unsigned rows = dw_bit_range(-dy - p, hw - dy - p);
+#pragma GCC unroll 7
+            for (int kx = 0; kx < K; kx++) {
+                m[ky * K + kx] = vf_mask_bits(rows & colbits[kx][x0]);
+                off[ky * K + kx] = dy + kx - pad;
+            }
         }
         for (size_t ch = 0; ch < c; ch++) {
-            const float *x = in + ch * hw + p;
+            const float *x = in + ch * (size_t)hw + p;
             const float *wk = weight + ch * (size_t)(K * K);
-            /* Two sums halve the FMA latency chain. */
+            /* Two sums halve the FMA latency chain; channels are independent, so the
+             * out-of-order core overlaps consecutive channels' chains. */
             vf acc[2] = {vf_set1(bias != NULL ? bias[ch] : 0.0f), vf_zero()};
-#pragma GCC unroll 25
+#pragma GCC unroll 49
             for (int t = 0; t < K * K; t++) {
                 acc[t & 1] = vf_fma(vf_load_mask(x, off[t], m[t]), vf_set1(wk[t]), acc[t & 1]);
             }
-            const size_t at = ch * hw + (size_t)p;
+            const size_t at = ch * (size_t)hw + (size_t)p;
             dw_store(vf_add(acc[0], acc[1]), out + at, residual != NULL ? residual + at : NULL, n,
                      act, 1);
         }
