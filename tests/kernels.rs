@@ -498,6 +498,30 @@ fn conv_edges() {
     }
 }
 
+/// Dense 3x3 stride-2 pad-1 convs (the stem) around the x86 kernels' split-table geometry
+/// (kernels/x86/dw_conv_impl.h, `cv2_*`): widths whose outputs end just before, at and after
+/// a vector and a 128-column table block, odd and even widths, channel counts around the
+/// register tile (8 or 4 outputs) and around the table's limit on input channels (5 or 6,
+/// then the generic tile), heights from 1 row.
+#[test]
+fn conv_stem_split_tables() {
+    let widths = [1, 2, 31, 32, 33, 34, 63, 65, 223, 224, 225, 255, 256, 257, 258, 259, 290];
+    let epis = epilogues();
+    for ks in runnable() {
+        let mut case = 0usize;
+        for w in widths {
+            for h in [1, 2, 3, 6, 9] {
+                let cin = [1, 3, 5, 6, 7][case % 5];
+                let cout = [1, 4, 7, 8, 9, 16, 17][case % 7];
+                let epi = epis[case % epis.len()];
+                let cv = Conv::dense(cin, cout, (h, w), (3, 2, 1));
+                check_conv(ks, cv, epi, 500 + case as u64);
+                case += 1;
+            }
+        }
+    }
+}
+
 #[test]
 fn dwconv_edges() {
     let heights = [1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 33];
@@ -806,6 +830,9 @@ fn conv_row_bands() {
         (ConvOp::Dense, 3, 16, (33, 40), (3, 2, 1)),
         (ConvOp::Dense, 2, 5, (12, 70), (3, 1, 1)),
         (ConvOp::Dense, 3, 6, (17, 19), (5, 2, 2)),
+        (ConvOp::Dense, 3, 16, (224, 224), (3, 2, 1)),
+        (ConvOp::Dense, 5, 9, (13, 257), (3, 2, 1)),
+        (ConvOp::Dense, 1, 17, (6, 258), (3, 2, 1)),
     ];
     for ks in runnable() {
         for (case, &(op, cin, cout, (h, w), (k, s, p))) in cases.iter().enumerate() {
