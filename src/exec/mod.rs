@@ -345,7 +345,7 @@ unsafe fn se_split(
     let s = base.ptr().add(scratch);
     if split_pixels {
         pool.run(&|i| {
-            let (p0, p1) = range(hw, i, parts, LINE_FLOATS);
+            let (p0, p1) = range(hw, i, parts, band_align(x.shape.w) * x.shape.w);
             let p = base.ptr();
             let sums = partial.ptr().add(i * stride);
             for ch in 0..c {
@@ -373,7 +373,10 @@ unsafe fn se_split(
     pool.run(&|i| {
         let p = base.ptr();
         let ((c0, c1), (p0, p1)) = if split_pixels {
-            ((0, c), range(hw, i, parts, LINE_FLOATS))
+            (
+                (0, c),
+                range(hw, i, parts, band_align(x.shape.w) * x.shape.w),
+            )
         } else {
             (range(c, i, parts, 1), (0, hw))
         };
@@ -479,8 +482,10 @@ unsafe fn exec_part(step: &Step, base: Base, part: usize, parts: usize) {
             split_pixels: true,
             ..
         } => {
-            // Pixel ranges start on 16-float (64-byte) boundaries: whole vectors per part.
-            let (p0, p1) = range(ohw, part, parts, 16);
+            // Pixel ranges are whole row bands (see `band_align`, so they start on 64-byte
+            // lines): the same rows as the neighbouring depthwise steps' bands, so a thread
+            // reads what it wrote and only the halo rows cross cores.
+            let (p0, p1) = range(ohw, part, parts, band_align(os.w) * os.w);
             if p1 > p0 {
                 f(
                     inp.add(p0),
