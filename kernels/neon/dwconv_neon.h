@@ -28,4 +28,14 @@ void grt_neon_dwconv3x3s1_flat(const float *in, size_t h, size_t w, const float 
                                const struct grt_dw_flat_masks *fm, const float *lo,
                                const float *hi);
 
+/* Widest padded row (w + 2 pad) the 4-channel path takes: its band buffer holds at least
+ * K such rows. */
+#define GRT_DW4C_MAX_PW 256
+
+/* Depthwise KxK (K in {3, 5}), stride 1 or 2, 4 channels per vector: see
+ * f32_dwconv_4c_neon.c. Same arguments as grt_f32_dwconv_neon. */
+void grt_neon_dwconv_4c(const float *in, size_t c, size_t h, size_t w, const float *weight,
+                        const float *bias, const float *residual, float *out, size_t oh,
+                        size_t ow, size_t k, size_t stride, size_t pad, int act);
+
 #endif

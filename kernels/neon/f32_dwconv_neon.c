@@ -548,10 +548,10 @@ static void dwconv(const float *in, size_t c, size_t h, size_t w, const float *w
     }
 }
 
-void grt_f32_dwconv_neon(const float *in, size_t c, size_t h, size_t w, const float *weight,
-                         const float *bias, const float *residual, float *out, size_t oh,
-                         size_t ow, size_t k, size_t stride, size_t pad, size_t y0, size_t y1,
-                         int act) {
+/* The row-vectorized and flattened-plane paths (channels one at a time). */
+static void dwconv_planes(const float *in, size_t c, size_t h, size_t w, const float *weight,
+                          const float *bias, const float *residual, float *out, size_t oh,
+                          size_t ow, size_t k, size_t stride, size_t pad, int act) {
     struct cols cp;
     struct grt_dw_flat_masks fm;
     cp.flat = NULL;
@@ -561,11 +561,9 @@ void grt_f32_dwconv_neon(const float *in, size_t c, size_t h, size_t w, const fl
     }
     const int fast = (k == 3 || k == 5) && (stride == 1 || stride == 2) &&
                      w >= (stride == 1 ? 4u : 8u) && plan_columns(w, ow, k, stride, pad, &cp);
-    /* Row bands (y0, y1) != (0, oh) run the scalar kernel: the NEON set does not declare row
-     * splits (KernelSet::row_split), so the planner never asks for them. */
-    if (!fast || y0 != 0 || y1 != oh) {
+    if (!fast) {
         grt_f32_dwconv_scalar(in, c, h, w, weight, bias, residual, out, oh, ow, k, stride, pad,
-                              y0, y1, act);
+                              0, oh, act);
         return;
     }
     const int a = act >= 0 && act <= 3 ? act : 0;
@@ -581,4 +579,33 @@ void grt_f32_dwconv_neon(const float *in, size_t c, size_t h, size_t w, const fl
         DW_CALL(5, 2);
     }
 #undef DW_CALL
+}
+
+void grt_f32_dwconv_neon(const float *in, size_t c, size_t h, size_t w, const float *weight,
+                         const float *bias, const float *residual, float *out, size_t oh,
+                         size_t ow, size_t k, size_t stride, size_t pad, size_t y0, size_t y1,
+                         int act) {
+    /* Row bands (y0, y1) != (0, oh) run the scalar kernel: the NEON set does not declare row
+     * splits (KernelSet::row_split), so the planner never asks for them. */
+    if (y0 != 0 || y1 != oh) {
+        grt_f32_dwconv_scalar(in, c, h, w, weight, bias, residual, out, oh, ow, k, stride, pad,
+                              y0, y1, act);
+        return;
+    }
+    /* Groups of 4 channels run the 4-channel path; the last c % 4 run plane by plane. */
+    const size_t c4 = (k == 3 || k == 5) && (stride == 1 || stride == 2) && pad < k &&
+                              w + 2 * pad <= GRT_DW4C_MAX_PW
+                          ? c & ~(size_t)3
+                          : 0;
+    if (c4 != 0) {
+        grt_neon_dwconv_4c(in, c4, h, w, weight, bias, residual, out, oh, ow, k, stride, pad,
+                           act);
+    }
+    if (c4 < c) {
+        const size_t hw = h * w, ohw = oh * ow;
+        dwconv_planes(in + c4 * hw, c - c4, h, w, weight + c4 * k * k,
+                      bias != NULL ? bias + c4 : NULL,
+                      residual != NULL ? residual + c4 * ohw : NULL, out + c4 * ohw, oh, ow, k,
+                      stride, pad, act);
+    }
 }

@@ -1,0 +1,578 @@
+/* grt_neon_dwconv_4c: depthwise KxK convolution (K in {3, 5}, stride 1 or 2, pad < K) with
+ * 4 channels per register: lane l of every vector is channel c0 + l. Called by
+ * f32_dwconv_neon.c for the shapes where it executes fewer instructions than the row and
+ * flattened-plane paths (narrow planes, stride 2).
+ *
+ * The idea is ncnn's pack4 layout (convolutiondepthwise_3x3_pack4.h), applied inside the
+ * kernel instead of to the network: 4 planes of the NCHW input are transposed, one band of
+ * rows at a time, into a stack buffer of zero-padded rows of pixels, each pixel a vector of
+ * the 4 channels ([row][col][4]). Then
+ * - every tap is one vector of 4 channels' weights and every output pixel is one vector, so
+ *   a tap is one vector-by-vector FMA per output pixel, whatever the width of the plane: no
+ *   row-end vectors, no column masks, no partial vectors but the last pixels of a row;
+ * - the padding is real zeros in the buffer (its border columns are cleared once per call,
+ *   rows outside the image per band), so no tap is masked and nothing reads outside `in`;
+ * - stride 2 is a pointer step of 2 pixels (no deinterleaving loads).
+ * The transposes cost one LD4 (single lane) per 4 floats in: lane l of 4 registers from
+ * plane l, and one ST4 (single lane) per 4 floats out, so residual and output stay NCHW.
+ * Register tile: 4 output pixels of one row (4 accumulators); the inputs of one kernel row
+ * of the tile are (4 - 1) S + K pixel vectors. 3x3 keeps its 9 tap vectors in registers;
+ * 5x5 reloads the 5 of a kernel row per tile row.
+ *
+ * A group with fewer than 4 channels (c % 4) runs the last channel in the missing lanes
+ * too (its input, taps, bias, residual and output pointers), so they compute and store
+ * the same values to the same places as that channel's lane, after all the tile's loads. Each element sums its taps in (ky, kx) order, then
+ * adds the bias and the residual.
+ * Preconditions: as grt_f32_dwconv_neon, and w + 2 pad <= GRT_DW4C_MAX_PW.
+ */
+#include <string.h>
+#include "dwconv_neon.h"
+
+/* Pixels (vectors of 4 floats) of the band buffer: 64 KiB of stack. */
+#define BUF_PX 4096
+
+/* The transposes are assembly: GCC 12 moves the register tuples of LD4 / ST4 (single lane)
+ * through the stack (4 extra stores and a reload per instruction). The tuple lives in
+ * v16..v19 (aarch64) / q8..q11 (armv7), bound to C values by register variables; lane l
+ * comes from plane l, the pointer stepping by the plane stride ps (bytes) after each. */
+#ifdef __aarch64__
+#define T_DECL                                                                                 \
+    register float32x4_t v0 __asm__("v16");                                                    \
+    register float32x4_t v1 __asm__("v17");                                                    \
+    register float32x4_t v2 __asm__("v18");                                                    \
+    register float32x4_t v3 __asm__("v19")
+#define T_BODY(ins, regs)                                                                      \
+    ins " " regs "[0], [%[x]], %[ps]\n\t" ins " " regs "[1], [%[x]], %[ps]\n\t" ins " " regs      \
+        "[2], [%[x]], %[ps]\n\t" ins " " regs "[3], [%[x]]\n\t"
+#define T_LD4 T_BODY("ld4", "{v16.s, v17.s, v18.s, v19.s}")
+#define T_LD3 T_BODY("ld3", "{v16.s, v17.s, v18.s}")
+#define T_LD2 T_BODY("ld2", "{v16.s, v17.s}")
+#define T_LD1 T_BODY("ld1", "{v16.s}")
+#define T_ST4 T_BODY("st4", "{v16.s, v17.s, v18.s, v19.s}")
+#define T_ST3 T_BODY("st3", "{v16.s, v17.s, v18.s}")
+#define T_ST2 T_BODY("st2", "{v16.s, v17.s}")
+#define T_ST1 T_BODY("st1", "{v16.s}")
+#else
+#define T_DECL                                                                                 \
+    register float32x4_t v0 __asm__("q8");                                                     \
+    register float32x4_t v1 __asm__("q9");                                                     \
+    register float32x4_t v2 __asm__("q10");                                                    \
+    register float32x4_t v3 __asm__("q11")
+#define T_BODY(ins, l0, l1, l2, l3)                                                            \
+    ins " " l0 ", [%[x]], %[ps]\n\t" ins " " l1 ", [%[x]], %[ps]\n\t" ins " " l2                 \
+        ", [%[x]], %[ps]\n\t" ins " " l3 ", [%[x]]\n\t"
+#define T_LANES4(ins)                                                                          \
+    T_BODY(ins, "{d16[0], d18[0], d20[0], d22[0]}", "{d16[1], d18[1], d20[1], d22[1]}",        \
+           "{d17[0], d19[0], d21[0], d23[0]}", "{d17[1], d19[1], d21[1], d23[1]}")
+#define T_LANES3(ins)                                                                          \
+    T_BODY(ins, "{d16[0], d18[0], d20[0]}", "{d16[1], d18[1], d20[1]}",                        \
+           "{d17[0], d19[0], d21[0]}", "{d17[1], d19[1], d21[1]}")
+#define T_LANES2(ins)                                                                          \
+    T_BODY(ins, "{d16[0], d18[0]}", "{d16[1], d18[1]}", "{d17[0], d19[0]}", "{d17[1], d19[1]}")
+#define T_LANES1(ins) T_BODY(ins, "{d16[0]}", "{d16[1]}", "{d17[0]}", "{d17[1]}")
+#define T_LD4 T_LANES4("vld4.32")
+#define T_LD3 T_LANES3("vld3.32")
+#define T_LD2 T_LANES2("vld2.32")
+#define T_LD1 T_LANES1("vld1.32")
+#define T_ST4 T_LANES4("vst4.32")
+#define T_ST3 T_LANES3("vst3.32")
+#define T_ST2 T_LANES2("vst2.32")
+#define T_ST1 T_LANES1("vst1.32")
+#endif
+
+/* v[j] lane l = p[l * ps / 4 + j], j < n (n = 1..4). */
+GRT_INLINE void load_tn(const float *p, size_t ps, float32x4_t v[4], const int n) {
+    T_DECL;
+    const float *x = p;
+    if (n == 4) {
+        __asm__(T_LD4 : "=w"(v0), "=w"(v1), "=w"(v2), "=w"(v3), [x] "+r"(x) : [ps] "r"(ps)
+                : "memory");
+        v[3] = v3;
+    } else if (n == 3) {
+        __asm__(T_LD3 : "=w"(v0), "=w"(v1), "=w"(v2), [x] "+r"(x) : [ps] "r"(ps) : "memory");
+    } else if (n == 2) {
+        __asm__(T_LD2 : "=w"(v0), "=w"(v1), [x] "+r"(x) : [ps] "r"(ps) : "memory");
+    } else {
+        __asm__(T_LD1 : "=w"(v0), [x] "+r"(x) : [ps] "r"(ps) : "memory");
+    }
+    v[0] = v0;
+    if (n > 1) {
+        v[1] = v1;
+    }
+    if (n > 2) {
+        v[2] = v2;
+    }
+}
+
+/* o[l * ps / 4 + j] = v[j] lane l, j < n. */
+GRT_INLINE void store_tn(float *o, size_t ps, const float32x4_t v[4], const int n) {
+    T_DECL;
+    float *x = o;
+    v0 = v[0];
+    if (n == 4) {
+        v1 = v[1];
+        v2 = v[2];
+        v3 = v[3];
+        __asm__ volatile(T_ST4 : [x] "+r"(x) : "w"(v0), "w"(v1), "w"(v2), "w"(v3), [ps] "r"(ps)
+                         : "memory");
+    } else if (n == 3) {
+        v1 = v[1];
+        v2 = v[2];
+        __asm__ volatile(T_ST3 : [x] "+r"(x) : "w"(v0), "w"(v1), "w"(v2), [ps] "r"(ps)
+                         : "memory");
+    } else if (n == 2) {
+        v1 = v[1];
+        __asm__ volatile(T_ST2 : [x] "+r"(x) : "w"(v0), "w"(v1), [ps] "r"(ps) : "memory");
+    } else {
+        __asm__ volatile(T_ST1 : [x] "+r"(x) : "w"(v0), [ps] "r"(ps) : "memory");
+    }
+}
+
+/* Input row y of the 4 planes (plane stride ps bytes) into buffer row b. */
+GRT_INLINE void transpose_row(const float *p, size_t ps, size_t w, float *b) {
+    size_t x = 0;
+#ifdef __aarch64__
+    if (w >= 4) {
+        /* 4 pixels per turn: LD4 (single lane) from each plane, pointers stepping by 16. */
+        const float *p0 = p, *p1 = (const float *)((const char *)p + ps);
+        const float *p2 = (const float *)((const char *)p + 2 * ps);
+        const float *p3 = (const float *)((const char *)p + 3 * ps);
+        float *bb = b;
+        size_t n = w / 4;
+        __asm__ volatile("1:\n\t"
+                         "ld4 {v16.s, v17.s, v18.s, v19.s}[0], [%[p0]], #16\n\t"
+                         "ld4 {v16.s, v17.s, v18.s, v19.s}[1], [%[p1]], #16\n\t"
+                         "ld4 {v16.s, v17.s, v18.s, v19.s}[2], [%[p2]], #16\n\t"
+                         "ld4 {v16.s, v17.s, v18.s, v19.s}[3], [%[p3]], #16\n\t"
+                         "st1 {v16.4s, v17.4s, v18.4s, v19.4s}, [%[b]], #64\n\t"
+                         "subs %[n], %[n], #1\n\t"
+                         "b.ne 1b\n\t"
+                         : [p0] "+r"(p0), [p1] "+r"(p1), [p2] "+r"(p2), [p3] "+r"(p3),
+                           [b] "+r"(bb), [n] "+r"(n)
+                         :
+                         : "v16", "v17", "v18", "v19", "cc", "memory");
+        x = w & ~(size_t)3;
+    }
+#endif
+    for (; x + 4 <= w; x += 4) {
+        float32x4_t v[4];
+        load_tn(p + x, ps, v, 4);
+#ifdef __aarch64__
+        vst1q_f32_x4(b + 4 * x, ((float32x4x4_t){{v[0], v[1], v[2], v[3]}}));
+#else
+        vst1q_f32(b + 4 * x, v[0]);
+        vst1q_f32(b + 4 * x + 4, v[1]);
+        vst1q_f32(b + 4 * x + 8, v[2]);
+        vst1q_f32(b + 4 * x + 12, v[3]);
+#endif
+    }
+    float32x4_t v[4];
+    switch (w - x) {
+    case 3:
+        load_tn(p + x, ps, v, 3);
+        vst1q_f32(b + 4 * x, v[0]);
+        vst1q_f32(b + 4 * x + 4, v[1]);
+        vst1q_f32(b + 4 * x + 8, v[2]);
+        break;
+    case 2:
+        load_tn(p + x, ps, v, 2);
+        vst1q_f32(b + 4 * x, v[0]);
+        vst1q_f32(b + 4 * x + 4, v[1]);
+        break;
+    case 1:
+        load_tn(p + x, ps, v, 1);
+        vst1q_f32(b + 4 * x, v[0]);
+        break;
+    default:
+        break;
+    }
+}
+
+#ifdef __aarch64__
+/* A whole 3x3 tile of 4 output pixels: accumulators v16..v19 (the ST4 tuple), the inputs of
+ * one kernel row in v20..v25 (stride 1) or v20..v28 (stride 2), loaded with one LD1 of 4
+ * registers that also steps to the next buffer row (rs bytes; rs64 = rs - 64), the 9 tap
+ * vectors in registers. 6 (9) loads and 36 FMLA per 16 outputs. */
+#define A64_DW3S1_TILE \
+    "ldp q24, q25, [x16, #64]\n\t" "ld1 {v20.4s, v21.4s, v22.4s, v23.4s}, [x16], %[rs]\n\t" \
+    "fmul v16.4s, v20.4s, v0.4s\n\tfmul v17.4s, v21.4s, v0.4s\n\tfmul v18.4s, v22.4s, v0.4s\n\tfmul v19.4s, v23.4s, v0.4s\n\t" \
+    "fmla v16.4s, v21.4s, v1.4s\n\tfmla v17.4s, v22.4s, v1.4s\n\tfmla v18.4s, v23.4s, v1.4s\n\tfmla v19.4s, v24.4s, v1.4s\n\t" \
+    "fmla v16.4s, v22.4s, v2.4s\n\tfmla v17.4s, v23.4s, v2.4s\n\tfmla v18.4s, v24.4s, v2.4s\n\tfmla v19.4s, v25.4s, v2.4s\n\t" \
+    "ldp q24, q25, [x16, #64]\n\t" "ld1 {v20.4s, v21.4s, v22.4s, v23.4s}, [x16], %[rs]\n\t" \
+    "fmla v16.4s, v20.4s, v3.4s\n\tfmla v17.4s, v21.4s, v3.4s\n\tfmla v18.4s, v22.4s, v3.4s\n\tfmla v19.4s, v23.4s, v3.4s\n\t" \
+    "fmla v16.4s, v21.4s, v4.4s\n\tfmla v17.4s, v22.4s, v4.4s\n\tfmla v18.4s, v23.4s, v4.4s\n\tfmla v19.4s, v24.4s, v4.4s\n\t" \
+    "fmla v16.4s, v22.4s, v5.4s\n\tfmla v17.4s, v23.4s, v5.4s\n\tfmla v18.4s, v24.4s, v5.4s\n\tfmla v19.4s, v25.4s, v5.4s\n\t" \
+    "ldp q24, q25, [x16, #64]\n\t" "ld1 {v20.4s, v21.4s, v22.4s, v23.4s}, [x16], %[rs]\n\t" \
+    "fmla v16.4s, v20.4s, v6.4s\n\tfmla v17.4s, v21.4s, v6.4s\n\tfmla v18.4s, v22.4s, v6.4s\n\tfmla v19.4s, v23.4s, v6.4s\n\t" \
+    "fmla v16.4s, v21.4s, v7.4s\n\tfmla v17.4s, v22.4s, v7.4s\n\tfmla v18.4s, v23.4s, v7.4s\n\tfmla v19.4s, v24.4s, v7.4s\n\t" \
+    "fmla v16.4s, v22.4s, v8.4s\n\tfmla v17.4s, v23.4s, v8.4s\n\tfmla v18.4s, v24.4s, v8.4s\n\tfmla v19.4s, v25.4s, v8.4s\n\t"
+#define A64_DW3S2_TILE \
+    "ldr q28, [x16, #128]\n\t" "ld1 {v20.4s, v21.4s, v22.4s, v23.4s}, [x16], #64\n\t" "ld1 {v24.4s, v25.4s, v26.4s, v27.4s}, [x16], %[rs64]\n\t" \
+    "fmul v16.4s, v20.4s, v0.4s\n\tfmul v17.4s, v22.4s, v0.4s\n\tfmul v18.4s, v24.4s, v0.4s\n\tfmul v19.4s, v26.4s, v0.4s\n\t" \
+    "fmla v16.4s, v21.4s, v1.4s\n\tfmla v17.4s, v23.4s, v1.4s\n\tfmla v18.4s, v25.4s, v1.4s\n\tfmla v19.4s, v27.4s, v1.4s\n\t" \
+    "fmla v16.4s, v22.4s, v2.4s\n\tfmla v17.4s, v24.4s, v2.4s\n\tfmla v18.4s, v26.4s, v2.4s\n\tfmla v19.4s, v28.4s, v2.4s\n\t" \
+    "ldr q28, [x16, #128]\n\t" "ld1 {v20.4s, v21.4s, v22.4s, v23.4s}, [x16], #64\n\t" "ld1 {v24.4s, v25.4s, v26.4s, v27.4s}, [x16], %[rs64]\n\t" \
+    "fmla v16.4s, v20.4s, v3.4s\n\tfmla v17.4s, v22.4s, v3.4s\n\tfmla v18.4s, v24.4s, v3.4s\n\tfmla v19.4s, v26.4s, v3.4s\n\t" \
+    "fmla v16.4s, v21.4s, v4.4s\n\tfmla v17.4s, v23.4s, v4.4s\n\tfmla v18.4s, v25.4s, v4.4s\n\tfmla v19.4s, v27.4s, v4.4s\n\t" \
+    "fmla v16.4s, v22.4s, v5.4s\n\tfmla v17.4s, v24.4s, v5.4s\n\tfmla v18.4s, v26.4s, v5.4s\n\tfmla v19.4s, v28.4s, v5.4s\n\t" \
+    "ldr q28, [x16, #128]\n\t" "ld1 {v20.4s, v21.4s, v22.4s, v23.4s}, [x16], #64\n\t" "ld1 {v24.4s, v25.4s, v26.4s, v27.4s}, [x16], %[rs64]\n\t" \
+    "fmla v16.4s, v20.4s, v6.4s\n\tfmla v17.4s, v22.4s, v6.4s\n\tfmla v18.4s, v24.4s, v6.4s\n\tfmla v19.4s, v26.4s, v6.4s\n\t" \
+    "fmla v16.4s, v21.4s, v7.4s\n\tfmla v17.4s, v23.4s, v7.4s\n\tfmla v18.4s, v25.4s, v7.4s\n\tfmla v19.4s, v27.4s, v7.4s\n\t" \
+    "fmla v16.4s, v22.4s, v8.4s\n\tfmla v17.4s, v24.4s, v8.4s\n\tfmla v18.4s, v26.4s, v8.4s\n\tfmla v19.4s, v28.4s, v8.4s\n\t"
+/* Epilogue on v16..v19: bias, residual (4 planes transposed by LD4 into v20..v23), ReLU /
+ * ReLU6, and the ST4 store to the 4 output planes. */
+#define A64_EP_BIAS                                                                            \
+    "fadd v16.4s, v16.4s, v9.4s\n\tfadd v17.4s, v17.4s, v9.4s\n\t"                   \
+    "fadd v18.4s, v18.4s, v9.4s\n\tfadd v19.4s, v19.4s, v9.4s\n\t"
+#define A64_EP_RES                                                                             \
+    "ld4 {v20.s, v21.s, v22.s, v23.s}[0], [%[r0]], #16\n\t"                                    \
+    "ld4 {v20.s, v21.s, v22.s, v23.s}[1], [%[r1]], #16\n\t"                                    \
+    "ld4 {v20.s, v21.s, v22.s, v23.s}[2], [%[r2]], #16\n\t"                                    \
+    "ld4 {v20.s, v21.s, v22.s, v23.s}[3], [%[r3]], #16\n\t"                                    \
+    "fadd v16.4s, v16.4s, v20.4s\n\tfadd v17.4s, v17.4s, v21.4s\n\t"                           \
+    "fadd v18.4s, v18.4s, v22.4s\n\tfadd v19.4s, v19.4s, v23.4s\n\t"
+#define A64_EP_RELU                                                                            \
+    "fmax v16.4s, v16.4s, v10.4s\n\tfmax v17.4s, v17.4s, v10.4s\n\t"                   \
+    "fmax v18.4s, v18.4s, v10.4s\n\tfmax v19.4s, v19.4s, v10.4s\n\t"
+#define A64_EP_MIN6                                                                            \
+    "fmin v16.4s, v16.4s, v11.4s\n\tfmin v17.4s, v17.4s, v11.4s\n\t"                     \
+    "fmin v18.4s, v18.4s, v11.4s\n\tfmin v19.4s, v19.4s, v11.4s\n\t"
+#define A64_EP_STORE                                                                           \
+    "st4 {v16.s, v17.s, v18.s, v19.s}[0], [%[o0]], #16\n\t"                                    \
+    "st4 {v16.s, v17.s, v18.s, v19.s}[1], [%[o1]], #16\n\t"                                    \
+    "st4 {v16.s, v17.s, v18.s, v19.s}[2], [%[o2]], #16\n\t"                                    \
+    "st4 {v16.s, v17.s, v18.s, v19.s}[3], [%[o3]], #16\n\t"
+/* A row of n4 tiles: the tile, the epilogue and the stores step every pointer (x16 comes
+ * back to the next tile's first kernel row: rsb = 3 rs - 64 S bytes). */
+#define A64_ROW3_ASM(body)                                                                     \
+    __asm__ volatile("ld1 {v0.4s, v1.4s, v2.4s, v3.4s}, [%[tp]], #64\n\t"                     \
+                     "ld1 {v4.4s, v5.4s, v6.4s, v7.4s}, [%[tp]], #64\n\t"                     \
+                     "ld1 {v8.4s, v9.4s, v10.4s, v11.4s}, [%[tp]]\n\t"                        \
+                     "mov x16, %[b]\n\t"                                                       \
+                     "1:\n\t" body "sub x16, x16, %[rsb]\n\t"                                  \
+                     "subs %[n], %[n], #1\n\t"                                                 \
+                     "b.ne 1b\n\t"                                                             \
+                     : [r0] "+r"(r0), [r1] "+r"(r1), [r2] "+r"(r2), [r3] "+r"(r3),             \
+                       [o0] "+r"(o0), [o1] "+r"(o1), [o2] "+r"(o2), [o3] "+r"(o3), [n] "+r"(n), \
+                       [tp] "+r"(tp)                                                           \
+                     : [b] "r"(b), [rs] "r"(rs), [rs64] "r"(rs - 64), [rsb] "r"(rsb)           \
+                     : "x16", "v0", "v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10", \
+                       "v11", "v16", "v17", "v18", "v19", "v20", "v21", "v22", "v23", "v24",   \
+                       "v25", "v26", "v27", "v28", "cc", "memory")
+#define A64_ROW3_ACTS(tile, res)                                                               \
+    if (act == GRT_ACT_RELU) {                                                                 \
+        A64_ROW3_ASM(tile A64_EP_BIAS res A64_EP_RELU A64_EP_STORE);                           \
+    } else if (act == GRT_ACT_RELU6) {                                                         \
+        A64_ROW3_ASM(tile A64_EP_BIAS res A64_EP_RELU A64_EP_MIN6 A64_EP_STORE);               \
+    } else {                                                                                   \
+        A64_ROW3_ASM(tile A64_EP_BIAS res A64_EP_STORE);                                       \
+    }
+
+/* n4 >= 1 tiles of 4 output pixels of a 3x3 kernel along a row (act: none, ReLU or ReLU6):
+ * b the buffer at the first tile, r / o the residual (or NULL) and output of plane 0,
+ * planes ps bytes apart; tk: the 9 tap vectors, the bias, 0 and 6 (12 vectors, loaded into
+ * v0..v11). */
+GRT_INLINE void row3_a64(const float *b, size_t rs, size_t n4, const float *tk,
+                         const float *r, float *o, size_t ps, const int S, const int act) {
+    const float *tp = tk;
+    const size_t rsb = 3 * rs - 64 * (size_t)S;
+    size_t n = n4;
+    float *o0 = o, *o1 = (float *)((char *)o + ps), *o2 = (float *)((char *)o + 2 * ps),
+          *o3 = (float *)((char *)o + 3 * ps);
+    const float *r0 = r, *r1 = r, *r2 = r, *r3 = r;
+    if (r != NULL) {
+        r1 = (const float *)((const char *)r + ps);
+        r2 = (const float *)((const char *)r + 2 * ps);
+        r3 = (const float *)((const char *)r + 3 * ps);
+    }
+    if (S == 1 && r != NULL) {
+        A64_ROW3_ACTS(A64_DW3S1_TILE, A64_EP_RES)
+    } else if (S == 1) {
+        A64_ROW3_ACTS(A64_DW3S1_TILE, "")
+    } else if (r != NULL) {
+        A64_ROW3_ACTS(A64_DW3S2_TILE, A64_EP_RES)
+    } else {
+        A64_ROW3_ACTS(A64_DW3S2_TILE, "")
+    }
+}
+#endif
+
+#ifndef __aarch64__
+/* armv7: 16 q registers, so the tile keeps the 3 taps of one kernel row (q0..q2, reloaded
+ * per kernel row: 2 VLD1), the bias (q3), inputs in q4..q7 and q12..q15, and the
+ * accumulators in q8..q11 (the VST4 tuple d16..d23). Per tile and kernel row: 2 tap
+ * loads, 3 (stride 1) or 5 (stride 2) input loads, 12 VFMA. */
+#define V7_DW3S1_TILE \
+    "vld1.32 {d0-d3}, [%[tp]]!\n\t" "vld1.32 {d4-d5}, [%[tp]]!\n\t" \
+    "vld1.32 {d8-d11}, [%[x]]!\n\t" "vld1.32 {d12-d15}, [%[x]]!\n\t" "vld1.32 {d24-d27}, [%[x]], %[rsm]\n\t" \
+    "vmul.f32 q8, q4, q0\n\t" "vmul.f32 q9, q5, q0\n\t" "vmul.f32 q10, q6, q0\n\t" "vmul.f32 q11, q7, q0\n\t" \
+    "vfma.f32 q8, q5, q1\n\t" "vfma.f32 q9, q6, q1\n\t" "vfma.f32 q10, q7, q1\n\t" "vfma.f32 q11, q12, q1\n\t" \
+    "vfma.f32 q8, q6, q2\n\t" "vfma.f32 q9, q7, q2\n\t" "vfma.f32 q10, q12, q2\n\t" "vfma.f32 q11, q13, q2\n\t" \
+    "vld1.32 {d0-d3}, [%[tp]]!\n\t" "vld1.32 {d4-d5}, [%[tp]]!\n\t" \
+    "vld1.32 {d8-d11}, [%[x]]!\n\t" "vld1.32 {d12-d15}, [%[x]]!\n\t" "vld1.32 {d24-d27}, [%[x]], %[rsm]\n\t" \
+    "vfma.f32 q8, q4, q0\n\t" "vfma.f32 q9, q5, q0\n\t" "vfma.f32 q10, q6, q0\n\t" "vfma.f32 q11, q7, q0\n\t" \
+    "vfma.f32 q8, q5, q1\n\t" "vfma.f32 q9, q6, q1\n\t" "vfma.f32 q10, q7, q1\n\t" "vfma.f32 q11, q12, q1\n\t" \
+    "vfma.f32 q8, q6, q2\n\t" "vfma.f32 q9, q7, q2\n\t" "vfma.f32 q10, q12, q2\n\t" "vfma.f32 q11, q13, q2\n\t" \
+    "vld1.32 {d0-d3}, [%[tp]]!\n\t" "vld1.32 {d4-d5}, [%[tp]]!\n\t" \
+    "vld1.32 {d8-d11}, [%[x]]!\n\t" "vld1.32 {d12-d15}, [%[x]]!\n\t" "vld1.32 {d24-d27}, [%[x]], %[rsm]\n\t" \
+    "vfma.f32 q8, q4, q0\n\t" "vfma.f32 q9, q5, q0\n\t" "vfma.f32 q10, q6, q0\n\t" "vfma.f32 q11, q7, q0\n\t" \
+    "vfma.f32 q8, q5, q1\n\t" "vfma.f32 q9, q6, q1\n\t" "vfma.f32 q10, q7, q1\n\t" "vfma.f32 q11, q12, q1\n\t" \
+    "vfma.f32 q8, q6, q2\n\t" "vfma.f32 q9, q7, q2\n\t" "vfma.f32 q10, q12, q2\n\t" "vfma.f32 q11, q13, q2\n\t"
+
+#define V7_DW3S2_TILE \
+    "vld1.32 {d0-d3}, [%[tp]]!\n\t" "vld1.32 {d4-d5}, [%[tp]]!\n\t" \
+    "vld1.32 {d8-d11}, [%[x]]!\n\t" "vld1.32 {d12-d15}, [%[x]]!\n\t" "vld1.32 {d24-d27}, [%[x]]!\n\t" "vld1.32 {d28-d31}, [%[x]]!\n\t" \
+    "vmul.f32 q8, q4, q0\n\t" "vmul.f32 q9, q6, q0\n\t" "vmul.f32 q10, q12, q0\n\t" "vmul.f32 q11, q14, q0\n\t" \
+    "vfma.f32 q8, q5, q1\n\t" "vfma.f32 q9, q7, q1\n\t" "vfma.f32 q10, q13, q1\n\t" "vfma.f32 q11, q15, q1\n\t" \
+    "vfma.f32 q8, q6, q2\n\t" "vfma.f32 q9, q12, q2\n\t" "vfma.f32 q10, q14, q2\n\t" \
+    "vld1.32 {d8-d9}, [%[x]], %[rsm]\n\t" "vfma.f32 q11, q4, q2\n\t" \
+    "vld1.32 {d0-d3}, [%[tp]]!\n\t" "vld1.32 {d4-d5}, [%[tp]]!\n\t" \
+    "vld1.32 {d8-d11}, [%[x]]!\n\t" "vld1.32 {d12-d15}, [%[x]]!\n\t" "vld1.32 {d24-d27}, [%[x]]!\n\t" "vld1.32 {d28-d31}, [%[x]]!\n\t" \
+    "vfma.f32 q8, q4, q0\n\t" "vfma.f32 q9, q6, q0\n\t" "vfma.f32 q10, q12, q0\n\t" "vfma.f32 q11, q14, q0\n\t" \
+    "vfma.f32 q8, q5, q1\n\t" "vfma.f32 q9, q7, q1\n\t" "vfma.f32 q10, q13, q1\n\t" "vfma.f32 q11, q15, q1\n\t" \
+    "vfma.f32 q8, q6, q2\n\t" "vfma.f32 q9, q12, q2\n\t" "vfma.f32 q10, q14, q2\n\t" \
+    "vld1.32 {d8-d9}, [%[x]], %[rsm]\n\t" "vfma.f32 q11, q4, q2\n\t" \
+    "vld1.32 {d0-d3}, [%[tp]]!\n\t" "vld1.32 {d4-d5}, [%[tp]]!\n\t" \
+    "vld1.32 {d8-d11}, [%[x]]!\n\t" "vld1.32 {d12-d15}, [%[x]]!\n\t" "vld1.32 {d24-d27}, [%[x]]!\n\t" "vld1.32 {d28-d31}, [%[x]]!\n\t" \
+    "vfma.f32 q8, q4, q0\n\t" "vfma.f32 q9, q6, q0\n\t" "vfma.f32 q10, q12, q0\n\t" "vfma.f32 q11, q14, q0\n\t" \
+    "vfma.f32 q8, q5, q1\n\t" "vfma.f32 q9, q7, q1\n\t" "vfma.f32 q10, q13, q1\n\t" "vfma.f32 q11, q15, q1\n\t" \
+    "vfma.f32 q8, q6, q2\n\t" "vfma.f32 q9, q12, q2\n\t" "vfma.f32 q10, q14, q2\n\t" \
+    "vld1.32 {d8-d9}, [%[x]], %[rsm]\n\t" "vfma.f32 q11, q4, q2\n\t"
+
+#define V7_EP_BIAS                                                                             \
+    "vadd.f32 q8, q8, q3\n\tvadd.f32 q9, q9, q3\n\tvadd.f32 q10, q10, q3\n\tvadd.f32 q11, q11, q3\n\t"
+#define V7_EP_RES                                                                              \
+    "vld4.32 {d8[0], d10[0], d12[0], d14[0]}, [%[r]], %[ps]\n\t"                               \
+    "vld4.32 {d8[1], d10[1], d12[1], d14[1]}, [%[r]], %[ps]\n\t"                               \
+    "vld4.32 {d9[0], d11[0], d13[0], d15[0]}, [%[r]], %[ps]\n\t"                               \
+    "vld4.32 {d9[1], d11[1], d13[1], d15[1]}, [%[r]], %[ps]\n\t"                               \
+    "sub %[r], %[r], %[ps], lsl #2\n\t"                                                        \
+    "add %[r], %[r], #16\n\t"                                                                  \
+    "vadd.f32 q8, q8, q4\n\tvadd.f32 q9, q9, q5\n\tvadd.f32 q10, q10, q6\n\tvadd.f32 q11, q11, q7\n\t"
+#define V7_EP_RELU                                                                             \
+    "vmov.i32 q4, #0\n\t"                                                                      \
+    "vmax.f32 q8, q8, q4\n\tvmax.f32 q9, q9, q4\n\tvmax.f32 q10, q10, q4\n\tvmax.f32 q11, q11, q4\n\t"
+#define V7_EP_MIN6                                                                             \
+    "vmov.f32 q5, #6.0\n\t"                                                                    \
+    "vmin.f32 q8, q8, q5\n\tvmin.f32 q9, q9, q5\n\tvmin.f32 q10, q10, q5\n\tvmin.f32 q11, q11, q5\n\t"
+#define V7_EP_STORE                                                                            \
+    "vst4.32 {d16[0], d18[0], d20[0], d22[0]}, [%[o]], %[ps]\n\t"                              \
+    "vst4.32 {d16[1], d18[1], d20[1], d22[1]}, [%[o]], %[ps]\n\t"                              \
+    "vst4.32 {d17[0], d19[0], d21[0], d23[0]}, [%[o]], %[ps]\n\t"                              \
+    "vst4.32 {d17[1], d19[1], d21[1], d23[1]}, [%[o]], %[ps]\n\t"                              \
+    "sub %[o], %[o], %[ps], lsl #2\n\t"                                                        \
+    "add %[o], %[o], #16\n\t"
+#define V7_ROW3_ASM(body)                                                                      \
+    __asm__ volatile("vldr d6, [%[tp], #144]\n\t"                                               \
+                     "vldr d7, [%[tp], #152]\n\t"                                              \
+                     "1:\n\t" body "sub %[x], %[x], %[rsb]\n\t"                                \
+                     "sub %[tp], %[tp], #144\n\t"                                              \
+                     "subs %[n], %[n], #1\n\t"                                                 \
+                     "bne 1b\n\t"                                                              \
+                     : [r] "+r"(r), [o] "+r"(o), [n] "+r"(n), [tp] "+r"(tp), [x] "+r"(x)       \
+                     : [rsm] "r"(rsm), [rsb] "r"(rsb), [ps] "r"(ps)                            \
+                     : "q0", "q1", "q2", "q3", "q4", "q5", "q6", "q7", "q8", "q9", "q10", "q11", \
+                       "q12", "q13", "q14", "q15", "cc", "memory")
+#define V7_ROW3_ACTS(tile, res)                                                                \
+    if (act == GRT_ACT_RELU) {                                                                 \
+        V7_ROW3_ASM(tile V7_EP_BIAS res V7_EP_RELU V7_EP_STORE);                               \
+    } else if (act == GRT_ACT_RELU6) {                                                         \
+        V7_ROW3_ASM(tile V7_EP_BIAS res V7_EP_RELU V7_EP_MIN6 V7_EP_STORE);                    \
+    } else {                                                                                   \
+        V7_ROW3_ASM(tile V7_EP_BIAS res V7_EP_STORE);                                          \
+    }
+
+/* As row3_a64. Out of line: inlined into the function with the 64 KiB buffer, the asm
+ * block's 8 core registers are more than GCC can give with the frame pointer. */
+static __attribute__((noinline)) void row3_v7(const float *b, size_t rs, size_t n4,
+                                              const float *tk, const float *r, float *o,
+                                              size_t ps, int S, int act) {
+    const float *tp = tk;
+    const float *x = b;
+    size_t n = n4;
+    const size_t rsm = rs - 64 * (size_t)S, rsb = 3 * rs - 64 * (size_t)S;
+    if (S == 1 && r != NULL) {
+        V7_ROW3_ACTS(V7_DW3S1_TILE, V7_EP_RES)
+    } else if (S == 1) {
+        V7_ROW3_ACTS(V7_DW3S1_TILE, "")
+    } else if (r != NULL) {
+        V7_ROW3_ACTS(V7_DW3S2_TILE, V7_EP_RES)
+    } else {
+        V7_ROW3_ACTS(V7_DW3S2_TILE, "")
+    }
+}
+#endif
+
+/* n (1..4) output pixels from buffer position b (kernel row 0, first tap column; rows rs
+ * bytes apart) with the epilogue, stored to o (plane stride ps bytes); r: residual or NULL. */
+GRT_INLINE void tile(const float *b, size_t rs, const float32x4_t *tv, const float *tmem,
+                     float32x4_t bias, const float *r, float *o, size_t ps, const int n,
+                     const int K, const int S, const int act) {
+    float32x4_t acc[4];
+#pragma GCC unroll 5
+    for (int ky = 0; ky < K; ky++) {
+        const float *q = (const float *)((const char *)b + (size_t)ky * rs);
+        float32x4_t x[(4 - 1) * 2 + 5];
+        float32x4_t t[5];
+#pragma GCC unroll 5
+        for (int kx = 0; kx < K; kx++) {
+            t[kx] = K == 3 ? tv[ky * K + kx] : vld1q_f32(tmem + 4 * (ky * K + kx));
+        }
+#pragma GCC unroll 11
+        for (int i = 0; i < (n - 1) * S + K; i++) {
+            x[i] = vld1q_f32(q + 4 * i);
+        }
+#pragma GCC unroll 5
+        for (int kx = 0; kx < K; kx++) {
+#pragma GCC unroll 4
+            for (int j = 0; j < n; j++) {
+                acc[j] = ky == 0 && kx == 0 ? vmulq_f32(x[j * S], t[0])
+                                            : vfmaq_f32(acc[j], x[j * S + kx], t[kx]);
+            }
+        }
+    }
+    float32x4_t res[4];
+    if (r != NULL) {
+        load_tn(r, ps, res, n);
+    }
+#pragma GCC unroll 4
+    for (int j = 0; j < n; j++) {
+        acc[j] = vaddq_f32(acc[j], bias);
+        if (r != NULL) {
+            acc[j] = vaddq_f32(acc[j], res[j]);
+        }
+        acc[j] = grt_neon_act(acc[j], act);
+    }
+    store_tn(o, ps, acc, n);
+}
+
+/* The whole call for one (K, S, act), channels [0, c & ~3). */
+GRT_INLINE void dw4c(const float *in, size_t c, size_t h, size_t w, const float *weight,
+                     const float *bias, const float *residual, float *out, size_t oh,
+                     size_t ow, size_t pad, const int K, const int S, const int act) {
+    float buf[BUF_PX * 4] __attribute__((aligned(16)));
+    const size_t pw = w + 2 * pad, hw = h * w, ohw = oh * ow;
+    const size_t rs = pw * 4 * sizeof(float);
+    const size_t ips = hw * sizeof(float), ops = ohw * sizeof(float);
+    const size_t rows_fit = BUF_PX / pw;
+    /* Output rows per band and the buffer rows they use. */
+    size_t nb = (rows_fit - (size_t)K) / (size_t)S + 1;
+    nb = nb < oh ? nb : oh;
+    const size_t rows = (nb - 1) * (size_t)S + (size_t)K;
+    /* Border columns: zero for the whole call. */
+    for (size_t y = 0; y < rows; y++) {
+        float *b = buf + y * pw * 4;
+        for (size_t x = 0; x < pad; x++) {
+            vst1q_f32(b + 4 * x, vdupq_n_f32(0.0f));
+            vst1q_f32(b + 4 * (pad + w + x), vdupq_n_f32(0.0f));
+        }
+    }
+    const int KK = K * K;
+    for (size_t c0 = 0; c0 + 4 <= c; c0 += 4) {
+        const float *p = in + c0 * hw;
+        const float *r = residual != NULL ? residual + c0 * ohw : NULL;
+        float *o = out + c0 * ohw;
+        const float *wt = weight + c0 * (size_t)KK;
+        const float32x4_t bvec = bias != NULL ? vld1q_f32(bias + c0) : vdupq_n_f32(0.0f);
+        /* Tap vectors: tap t of the 4 channels, transposed 4 taps at a time. */
+        float tmem[4 * 28] __attribute__((aligned(16)));
+        for (int t = 0; t + 4 <= KK; t += 4) {
+            float32x4_t v[4];
+            load_tn(wt + t, (size_t)KK * sizeof(float), v, 4);
+            vst1q_f32(tmem + 4 * t, v[0]);
+            vst1q_f32(tmem + 4 * t + 4, v[1]);
+            vst1q_f32(tmem + 4 * t + 8, v[2]);
+            vst1q_f32(tmem + 4 * t + 12, v[3]);
+        }
+        {
+            float32x4_t v[4];
+            load_tn(wt + KK - 1, (size_t)KK * sizeof(float), v, 1);
+            vst1q_f32(tmem + 4 * (KK - 1), v[0]);
+        }
+        /* The 3x3 rows in assembly read the bias, 0 and 6 after the taps. */
+        if (K == 3) {
+            vst1q_f32(tmem + 36, bvec);
+            vst1q_f32(tmem + 40, vdupq_n_f32(0.0f));
+            vst1q_f32(tmem + 44, vdupq_n_f32(6.0f));
+        }
+        float32x4_t tv[9];
+        if (K == 3) {
+            for (int t = 0; t < 9; t++) {
+                tv[t] = vld1q_f32(tmem + 4 * t);
+            }
+        }
+        for (size_t oy0 = 0; oy0 < oh; oy0 += nb) {
+            const size_t oy1 = oy0 + nb < oh ? oy0 + nb : oh;
+            const ptrdiff_t iy0 = (ptrdiff_t)(oy0 * (size_t)S) - (ptrdiff_t)pad;
+            const ptrdiff_t iy1 = (ptrdiff_t)((oy1 - 1) * (size_t)S) - (ptrdiff_t)pad + K;
+            for (ptrdiff_t iy = iy0; iy < iy1; iy++) {
+                float *b = buf + (size_t)(iy - iy0) * pw * 4 + 4 * pad;
+                if (iy >= 0 && iy < (ptrdiff_t)h) {
+                    transpose_row(p + (size_t)iy * w, ips, w, b);
+                } else {
+                    for (size_t x = 0; x < w; x++) {
+                        vst1q_f32(b + 4 * x, vdupq_n_f32(0.0f));
+                    }
+                }
+            }
+            for (size_t oy = oy0; oy < oy1; oy++) {
+                const float *b = buf + (oy - oy0) * (size_t)S * pw * 4;
+                const float *rr = r != NULL ? r + oy * ow : NULL;
+                float *oo = o + oy * ow;
+                size_t ox = 0;
+                if (K == 3 && act != GRT_ACT_HARDSIGMOID && ow >= 4) {
+#ifdef __aarch64__
+                    row3_a64(b, rs, ow / 4, tmem, rr, oo, ops, S, act);
+#else
+                    row3_v7(b, rs, ow / 4, tmem, rr, oo, ops, S, act);
+#endif
+                    ox = ow & ~(size_t)3;
+                }
+                for (; ox + 4 <= ow; ox += 4) {
+                    tile(b + 4 * ox * S, rs, tv, tmem, bvec, rr != NULL ? rr + ox : NULL,
+                         oo + ox, ops, 4, K, S, act);
+                }
+                switch (ow - ox) {
+                case 3:
+                    tile(b + 4 * ox * S, rs, tv, tmem, bvec, rr != NULL ? rr + ox : NULL,
+                         oo + ox, ops, 3, K, S, act);
+                    break;
+                case 2:
+                    tile(b + 4 * ox * S, rs, tv, tmem, bvec, rr != NULL ? rr + ox : NULL,
+                         oo + ox, ops, 2, K, S, act);
+                    break;
+                case 1:
+                    tile(b + 4 * ox * S, rs, tv, tmem, bvec, rr != NULL ? rr + ox : NULL,
+                         oo + ox, ops, 1, K, S, act);
+                    break;
+                default:
+                    break;
+                }
+            }
+        }
+    }
+}
+
+#define DW4C_FN(K, S)                                                                          \
+    static __attribute__((noinline)) void dw4c_##K##_##S(                                      \
+        const float *in, size_t c, size_t h, size_t w, const float *weight, const float *bias, \
+        const float *residual, float *out, size_t oh, size_t ow, size_t pad, int act) {        \
+        GRT_ACT_DISPATCH(act, dw4c(in, c, h, w, weight, bias, residual, out, oh, ow, pad, K,   \
+                                   S, ACT));                                                   \
+    }
+DW4C_FN(3, 1)
+DW4C_FN(3, 2)
+DW4C_FN(5, 1)
+DW4C_FN(5, 2)
+
+void grt_neon_dwconv_4c(const float *in, size_t c, size_t h, size_t w, const float *weight,
+                        const float *bias, const float *residual, float *out, size_t oh,
+                        size_t ow, size_t k, size_t stride, size_t pad, int act) {
+    if (k == 3) {
+        (stride == 1 ? dw4c_3_1 : dw4c_3_2)(in, c, h, w, weight, bias, residual, out, oh, ow,
+                                             pad, act);
+    } else {
+        (stride == 1 ? dw4c_5_1 : dw4c_5_2)(in, c, h, w, weight, bias, residual, out, oh, ow,
+                                             pad, act);
+    }
+}
