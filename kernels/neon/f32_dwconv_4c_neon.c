@@ -153,6 +153,28 @@ GRT_INLINE void transpose_row(const float *p, size_t ps, size_t w, float *b) {
                          : "v16", "v17", "v18", "v19", "cc", "memory");
         x = w & ~(size_t)3;
     }
+#else
+    if (w >= 4) {
+        /* The same with one plane pointer stepping by ps (the last step, psb = 16 - 3 ps,
+         * wraps back to plane 0 at the next pixels). */
+        const float *q = p;
+        float *bb = b;
+        size_t n = w / 4;
+        const size_t psb = 16 - 3 * ps;
+        __asm__ volatile("1:\n\t"
+                         "vld4.32 {d16[0], d18[0], d20[0], d22[0]}, [%[q]], %[ps]\n\t"
+                         "vld4.32 {d16[1], d18[1], d20[1], d22[1]}, [%[q]], %[ps]\n\t"
+                         "vld4.32 {d17[0], d19[0], d21[0], d23[0]}, [%[q]], %[ps]\n\t"
+                         "vld4.32 {d17[1], d19[1], d21[1], d23[1]}, [%[q]], %[psb]\n\t"
+                         "vst1.32 {d16-d19}, [%[b]]!\n\t"
+                         "vst1.32 {d20-d23}, [%[b]]!\n\t"
+                         "subs %[n], %[n], #1\n\t"
+                         "bne 1b\n\t"
+                         : [q] "+r"(q), [b] "+r"(bb), [n] "+r"(n)
+                         : [ps] "r"(ps), [psb] "r"(psb)
+                         : "q8", "q9", "q10", "q11", "cc", "memory");
+        x = w & ~(size_t)3;
+    }
 #endif
     for (; x + 4 <= w; x += 4) {
         float32x4_t v[4];
