@@ -25,6 +25,54 @@ GRT_INLINE void dots(const float *x, size_t cin, const float *const w[4], float3
         wp[r] = w[r];
     }
     const float *const end = x + cin;
+    if (rows == 4 && cin >= 16) {
+        /* Four rows, 16 floats per turn, in assembly: GCC 12 steps each pointer with its own
+         * add and splits the multi-register loads. Per turn 1 (aarch64) / 2 (armv7) input
+         * loads, 1 / 2 weight loads and 4 FMA per row. */
+        size_t n = cin / 16;
+        float32x4_t a0 = a[0], a1 = a[1], a2 = a[2], a3 = a[3];
+        const float *w0 = wp[0], *w1 = wp[1], *w2 = wp[2], *w3 = wp[3];
+#ifdef __aarch64__
+#define FC_ROW(wr, acc)                                                                        \
+    "ld1 {v20.4s, v21.4s, v22.4s, v23.4s}, [%[" wr "]], #64\n\t"                              \
+    "fmla %[" acc "].4s, v20.4s, v16.4s\n\tfmla %[" acc "].4s, v21.4s, v17.4s\n\t"             \
+    "fmla %[" acc "].4s, v22.4s, v18.4s\n\tfmla %[" acc "].4s, v23.4s, v19.4s\n\t"
+        __asm__("1:\n\t"
+                "ld1 {v16.4s, v17.4s, v18.4s, v19.4s}, [%[x]], #64\n\t"
+                FC_ROW("w0", "a0") FC_ROW("w1", "a1") FC_ROW("w2", "a2") FC_ROW("w3", "a3")
+                "subs %[n], %[n], #1\n\t"
+                "b.ne 1b\n\t"
+                : [a0] "+w"(a0), [a1] "+w"(a1), [a2] "+w"(a2), [a3] "+w"(a3), [x] "+r"(x),
+                  [w0] "+r"(w0), [w1] "+r"(w1), [w2] "+r"(w2), [w3] "+r"(w3), [n] "+r"(n)
+                :
+                : "v16", "v17", "v18", "v19", "v20", "v21", "v22", "v23", "cc", "memory");
+#else
+#define FC_ROW(wr, acc)                                                                        \
+    "vld1.32 {d8-d11}, [%[" wr "]]!\n\t"                                                      \
+    "vld1.32 {d12-d15}, [%[" wr "]]!\n\t"                                                     \
+    "vfma.f32 %q[" acc "], q4, q0\n\tvfma.f32 %q[" acc "], q5, q1\n\t"                         \
+    "vfma.f32 %q[" acc "], q6, q2\n\tvfma.f32 %q[" acc "], q7, q3\n\t"
+        __asm__("1:\n\t"
+                "vld1.32 {d0-d3}, [%[x]]!\n\t"
+                "vld1.32 {d4-d7}, [%[x]]!\n\t"
+                FC_ROW("w0", "a0") FC_ROW("w1", "a1") FC_ROW("w2", "a2") FC_ROW("w3", "a3")
+                "subs %[n], %[n], #1\n\t"
+                "bne 1b\n\t"
+                : [a0] "+w"(a0), [a1] "+w"(a1), [a2] "+w"(a2), [a3] "+w"(a3), [x] "+r"(x),
+                  [w0] "+r"(w0), [w1] "+r"(w1), [w2] "+r"(w2), [w3] "+r"(w3), [n] "+r"(n)
+                :
+                : "q0", "q1", "q2", "q3", "q4", "q5", "q6", "q7", "cc", "memory");
+#endif
+#undef FC_ROW
+        a[0] = a0;
+        a[1] = a1;
+        a[2] = a2;
+        a[3] = a3;
+        wp[0] = w0;
+        wp[1] = w1;
+        wp[2] = w2;
+        wp[3] = w3;
+    }
 #ifdef __aarch64__
     for (; x + 16 <= end; x += 16) {
         const float32x4x4_t xv = vld1q_f32_x4(x);
