@@ -505,7 +505,9 @@ fn conv_edges() {
 /// then the generic tile), heights from 1 row.
 #[test]
 fn conv_stem_split_tables() {
-    let widths = [1, 2, 31, 32, 33, 34, 63, 65, 223, 224, 225, 255, 256, 257, 258, 259, 290];
+    let widths = [
+        1, 2, 31, 32, 33, 34, 63, 65, 223, 224, 225, 255, 256, 257, 258, 259, 290,
+    ];
     let epis = epilogues();
     for ks in runnable() {
         let mut case = 0usize;
