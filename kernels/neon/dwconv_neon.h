@@ -33,7 +33,8 @@ void grt_neon_dwconv3x3s1_flat(const float *in, size_t h, size_t w, const float 
 #define GRT_DW4C_MAX_PW 256
 
 /* Depthwise KxK (K in {3, 5}), stride 1 or 2, 4 channels per vector: see
- * f32_dwconv_4c_neon.c. Same arguments as grt_f32_dwconv_neon. */
+ * f32_dwconv_4c_neon.c. The arguments of grt_f32_dwconv_neon for whole planes (no row
+ * band); c a multiple of 4. */
 void grt_neon_dwconv_4c(const float *in, size_t c, size_t h, size_t w, const float *weight,
                         const float *bias, const float *residual, float *out, size_t oh,
                         size_t ow, size_t k, size_t stride, size_t pad, int act);

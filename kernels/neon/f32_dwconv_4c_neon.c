@@ -1,7 +1,6 @@
 /* grt_neon_dwconv_4c: depthwise KxK convolution (K in {3, 5}, stride 1 or 2, pad < K) with
  * 4 channels per register: lane l of every vector is channel c0 + l. Called by
- * f32_dwconv_neon.c for the shapes where it executes fewer instructions than the row and
- * flattened-plane paths (narrow planes, stride 2).
+ * f32_dwconv_neon.c for channels [0, c & ~3) of every such layer (w + 2 pad <= 256).
  *
  * The idea is ncnn's pack4 layout (convolutiondepthwise_3x3_pack4.h), applied inside the
  * kernel instead of to the network: 4 planes of the NCHW input are transposed, one band of
@@ -16,16 +15,12 @@
  * The transposes cost one LD4 (single lane) per 4 floats in: lane l of 4 registers from
  * plane l, and one ST4 (single lane) per 4 floats out, so residual and output stay NCHW.
  * Register tile: 4 output pixels of one row (4 accumulators); the inputs of one kernel row
- * of the tile are (4 - 1) S + K pixel vectors. 3x3 keeps its 9 tap vectors in registers;
- * 5x5 reloads the 5 of a kernel row per tile row.
- *
- * A group with fewer than 4 channels (c % 4) runs the last channel in the missing lanes
- * too (its input, taps, bias, residual and output pointers), so they compute and store
- * the same values to the same places as that channel's lane, after all the tile's loads. Each element sums its taps in (ky, kx) order, then
- * adds the bias and the residual.
- * Preconditions: as grt_f32_dwconv_neon, and w + 2 pad <= GRT_DW4C_MAX_PW.
+ * of the tile are (4 - 1) S + K pixel vectors. 3x3 rows are one asm loop per architecture
+ * (row3_a64 / row3_v7); the last ow % 4 pixels, 5x5 and hard-sigmoid run the intrinsics
+ * tile (`tile`).
+ * Each element sums its taps in (ky, kx) order, then adds the bias and the residual.
+ * Preconditions: as grt_f32_dwconv_neon, c a multiple of 4, w + 2 pad <= GRT_DW4C_MAX_PW.
  */
-#include <string.h>
 #include "dwconv_neon.h"
 
 /* Pixels (vectors of 4 floats) of the band buffer: 64 KiB of stack. */
@@ -425,6 +420,91 @@ static __attribute__((noinline)) void row3_v7(const float *b, size_t rs, size_t 
 }
 #endif
 
+#ifdef __aarch64__
+/* 5x5 stride 2: the 25 tap vectors do not fit beside 4 accumulators and 11 inputs, so each
+ * kernel row reloads its 5 (LD1 of 4 + LDR, tp stepping through the taps), then 3 loads of
+ * its 11 pixel vectors and 20 FMLA: 125 instructions per 16 outputs. The bias, 0 and 6 sit
+ * after the 25 taps (v9..v11). */
+#define A64_DW5S2_TILE \
+    "ld1 {v0.4s, v1.4s, v2.4s, v3.4s}, [%[tp]], #64\n\t" "ldr q4, [%[tp]], #16\n\t" \
+    "ld1 {v20.4s, v21.4s, v22.4s, v23.4s}, [x16], #64\n\t" "ld1 {v24.4s, v25.4s, v26.4s, v27.4s}, [x16], #64\n\t" "ld1 {v28.4s, v29.4s, v30.4s}, [x16], %[rsm]\n\t" \
+    "fmul v16.4s, v20.4s, v0.4s\n\tfmul v17.4s, v22.4s, v0.4s\n\tfmul v18.4s, v24.4s, v0.4s\n\tfmul v19.4s, v26.4s, v0.4s\n\t" \
+    "fmla v16.4s, v21.4s, v1.4s\n\tfmla v17.4s, v23.4s, v1.4s\n\tfmla v18.4s, v25.4s, v1.4s\n\tfmla v19.4s, v27.4s, v1.4s\n\t" \
+    "fmla v16.4s, v22.4s, v2.4s\n\tfmla v17.4s, v24.4s, v2.4s\n\tfmla v18.4s, v26.4s, v2.4s\n\tfmla v19.4s, v28.4s, v2.4s\n\t" \
+    "fmla v16.4s, v23.4s, v3.4s\n\tfmla v17.4s, v25.4s, v3.4s\n\tfmla v18.4s, v27.4s, v3.4s\n\tfmla v19.4s, v29.4s, v3.4s\n\t" \
+    "fmla v16.4s, v24.4s, v4.4s\n\tfmla v17.4s, v26.4s, v4.4s\n\tfmla v18.4s, v28.4s, v4.4s\n\tfmla v19.4s, v30.4s, v4.4s\n\t" \
+    "ld1 {v0.4s, v1.4s, v2.4s, v3.4s}, [%[tp]], #64\n\t" "ldr q4, [%[tp]], #16\n\t" \
+    "ld1 {v20.4s, v21.4s, v22.4s, v23.4s}, [x16], #64\n\t" "ld1 {v24.4s, v25.4s, v26.4s, v27.4s}, [x16], #64\n\t" "ld1 {v28.4s, v29.4s, v30.4s}, [x16], %[rsm]\n\t" \
+    "fmla v16.4s, v20.4s, v0.4s\n\tfmla v17.4s, v22.4s, v0.4s\n\tfmla v18.4s, v24.4s, v0.4s\n\tfmla v19.4s, v26.4s, v0.4s\n\t" \
+    "fmla v16.4s, v21.4s, v1.4s\n\tfmla v17.4s, v23.4s, v1.4s\n\tfmla v18.4s, v25.4s, v1.4s\n\tfmla v19.4s, v27.4s, v1.4s\n\t" \
+    "fmla v16.4s, v22.4s, v2.4s\n\tfmla v17.4s, v24.4s, v2.4s\n\tfmla v18.4s, v26.4s, v2.4s\n\tfmla v19.4s, v28.4s, v2.4s\n\t" \
+    "fmla v16.4s, v23.4s, v3.4s\n\tfmla v17.4s, v25.4s, v3.4s\n\tfmla v18.4s, v27.4s, v3.4s\n\tfmla v19.4s, v29.4s, v3.4s\n\t" \
+    "fmla v16.4s, v24.4s, v4.4s\n\tfmla v17.4s, v26.4s, v4.4s\n\tfmla v18.4s, v28.4s, v4.4s\n\tfmla v19.4s, v30.4s, v4.4s\n\t" \
+    "ld1 {v0.4s, v1.4s, v2.4s, v3.4s}, [%[tp]], #64\n\t" "ldr q4, [%[tp]], #16\n\t" \
+    "ld1 {v20.4s, v21.4s, v22.4s, v23.4s}, [x16], #64\n\t" "ld1 {v24.4s, v25.4s, v26.4s, v27.4s}, [x16], #64\n\t" "ld1 {v28.4s, v29.4s, v30.4s}, [x16], %[rsm]\n\t" \
+    "fmla v16.4s, v20.4s, v0.4s\n\tfmla v17.4s, v22.4s, v0.4s\n\tfmla v18.4s, v24.4s, v0.4s\n\tfmla v19.4s, v26.4s, v0.4s\n\t" \
+    "fmla v16.4s, v21.4s, v1.4s\n\tfmla v17.4s, v23.4s, v1.4s\n\tfmla v18.4s, v25.4s, v1.4s\n\tfmla v19.4s, v27.4s, v1.4s\n\t" \
+    "fmla v16.4s, v22.4s, v2.4s\n\tfmla v17.4s, v24.4s, v2.4s\n\tfmla v18.4s, v26.4s, v2.4s\n\tfmla v19.4s, v28.4s, v2.4s\n\t" \
+    "fmla v16.4s, v23.4s, v3.4s\n\tfmla v17.4s, v25.4s, v3.4s\n\tfmla v18.4s, v27.4s, v3.4s\n\tfmla v19.4s, v29.4s, v3.4s\n\t" \
+    "fmla v16.4s, v24.4s, v4.4s\n\tfmla v17.4s, v26.4s, v4.4s\n\tfmla v18.4s, v28.4s, v4.4s\n\tfmla v19.4s, v30.4s, v4.4s\n\t" \
+    "ld1 {v0.4s, v1.4s, v2.4s, v3.4s}, [%[tp]], #64\n\t" "ldr q4, [%[tp]], #16\n\t" \
+    "ld1 {v20.4s, v21.4s, v22.4s, v23.4s}, [x16], #64\n\t" "ld1 {v24.4s, v25.4s, v26.4s, v27.4s}, [x16], #64\n\t" "ld1 {v28.4s, v29.4s, v30.4s}, [x16], %[rsm]\n\t" \
+    "fmla v16.4s, v20.4s, v0.4s\n\tfmla v17.4s, v22.4s, v0.4s\n\tfmla v18.4s, v24.4s, v0.4s\n\tfmla v19.4s, v26.4s, v0.4s\n\t" \
+    "fmla v16.4s, v21.4s, v1.4s\n\tfmla v17.4s, v23.4s, v1.4s\n\tfmla v18.4s, v25.4s, v1.4s\n\tfmla v19.4s, v27.4s, v1.4s\n\t" \
+    "fmla v16.4s, v22.4s, v2.4s\n\tfmla v17.4s, v24.4s, v2.4s\n\tfmla v18.4s, v26.4s, v2.4s\n\tfmla v19.4s, v28.4s, v2.4s\n\t" \
+    "fmla v16.4s, v23.4s, v3.4s\n\tfmla v17.4s, v25.4s, v3.4s\n\tfmla v18.4s, v27.4s, v3.4s\n\tfmla v19.4s, v29.4s, v3.4s\n\t" \
+    "fmla v16.4s, v24.4s, v4.4s\n\tfmla v17.4s, v26.4s, v4.4s\n\tfmla v18.4s, v28.4s, v4.4s\n\tfmla v19.4s, v30.4s, v4.4s\n\t" \
+    "ld1 {v0.4s, v1.4s, v2.4s, v3.4s}, [%[tp]], #64\n\t" "ldr q4, [%[tp]], #16\n\t" \
+    "ld1 {v20.4s, v21.4s, v22.4s, v23.4s}, [x16], #64\n\t" "ld1 {v24.4s, v25.4s, v26.4s, v27.4s}, [x16], #64\n\t" "ld1 {v28.4s, v29.4s, v30.4s}, [x16], %[rsm]\n\t" \
+    "fmla v16.4s, v20.4s, v0.4s\n\tfmla v17.4s, v22.4s, v0.4s\n\tfmla v18.4s, v24.4s, v0.4s\n\tfmla v19.4s, v26.4s, v0.4s\n\t" \
+    "fmla v16.4s, v21.4s, v1.4s\n\tfmla v17.4s, v23.4s, v1.4s\n\tfmla v18.4s, v25.4s, v1.4s\n\tfmla v19.4s, v27.4s, v1.4s\n\t" \
+    "fmla v16.4s, v22.4s, v2.4s\n\tfmla v17.4s, v24.4s, v2.4s\n\tfmla v18.4s, v26.4s, v2.4s\n\tfmla v19.4s, v28.4s, v2.4s\n\t" \
+    "fmla v16.4s, v23.4s, v3.4s\n\tfmla v17.4s, v25.4s, v3.4s\n\tfmla v18.4s, v27.4s, v3.4s\n\tfmla v19.4s, v29.4s, v3.4s\n\t" \
+    "fmla v16.4s, v24.4s, v4.4s\n\tfmla v17.4s, v26.4s, v4.4s\n\tfmla v18.4s, v28.4s, v4.4s\n\tfmla v19.4s, v30.4s, v4.4s\n\t"
+#define A64_ROW5_ASM(body)                                                                     \
+    __asm__ volatile("add x16, %[tp], #400\n\t"                                                \
+                     "ld1 {v9.4s, v10.4s, v11.4s}, [x16]\n\t"                                  \
+                     "mov x16, %[b]\n\t"                                                       \
+                     "1:\n\t" body "sub x16, x16, %[rsb]\n\t"                                  \
+                     "sub %[tp], %[tp], #400\n\t"                                              \
+                     "subs %[n], %[n], #1\n\t"                                                 \
+                     "b.ne 1b\n\t"                                                             \
+                     : [r0] "+r"(r0), [r1] "+r"(r1), [r2] "+r"(r2), [r3] "+r"(r3),             \
+                       [o0] "+r"(o0), [o1] "+r"(o1), [o2] "+r"(o2), [o3] "+r"(o3), [n] "+r"(n), \
+                       [tp] "+r"(tp)                                                           \
+                     : [b] "r"(b), [rsm] "r"(rs - 128), [rsb] "r"(rsb)                          \
+                     : "x16", "v0", "v1", "v2", "v3", "v4", "v9", "v10", "v11", "v16", "v17",  \
+                       "v18", "v19", "v20", "v21", "v22", "v23", "v24", "v25", "v26", "v27",   \
+                       "v28", "v29", "v30", "cc", "memory")
+#define A64_ROW5_ACTS(res)                                                                     \
+    if (act == GRT_ACT_RELU) {                                                                 \
+        A64_ROW5_ASM(A64_DW5S2_TILE A64_EP_BIAS res A64_EP_RELU A64_EP_STORE);                 \
+    } else if (act == GRT_ACT_RELU6) {                                                         \
+        A64_ROW5_ASM(A64_DW5S2_TILE A64_EP_BIAS res A64_EP_RELU A64_EP_MIN6 A64_EP_STORE);     \
+    } else {                                                                                   \
+        A64_ROW5_ASM(A64_DW5S2_TILE A64_EP_BIAS res A64_EP_STORE);                             \
+    }
+
+/* As row3_a64 for 5x5 stride 2; tk: 25 tap vectors, the bias, 0 and 6. */
+GRT_INLINE void row5s2_a64(const float *b, size_t rs, size_t n4, const float *tk,
+                           const float *r, float *o, size_t ps, const int act) {
+    const float *tp = tk;
+    const size_t rsb = 5 * rs - 128;
+    size_t n = n4;
+    float *o0 = o, *o1 = (float *)((char *)o + ps), *o2 = (float *)((char *)o + 2 * ps),
+          *o3 = (float *)((char *)o + 3 * ps);
+    const float *r0 = r, *r1 = r, *r2 = r, *r3 = r;
+    if (r != NULL) {
+        r1 = (const float *)((const char *)r + ps);
+        r2 = (const float *)((const char *)r + 2 * ps);
+        r3 = (const float *)((const char *)r + 3 * ps);
+        A64_ROW5_ACTS(A64_EP_RES)
+    } else {
+        A64_ROW5_ACTS("")
+    }
+}
+#endif
+
 /* n (1..4) output pixels from buffer position b (kernel row 0, first tap column; rows rs
  * bytes apart) with the epilogue, stored to o (plane stride ps bytes); r: residual or NULL. */
 GRT_INLINE void tile(const float *b, size_t rs, const float32x4_t *tv, const float *tmem,
@@ -511,12 +591,10 @@ GRT_INLINE void dw4c(const float *in, size_t c, size_t h, size_t w, const float 
             load_tn(wt + KK - 1, (size_t)KK * sizeof(float), v, 1);
             vst1q_f32(tmem + 4 * (KK - 1), v[0]);
         }
-        /* The 3x3 rows in assembly read the bias, 0 and 6 after the taps. */
-        if (K == 3) {
-            vst1q_f32(tmem + 36, bvec);
-            vst1q_f32(tmem + 40, vdupq_n_f32(0.0f));
-            vst1q_f32(tmem + 44, vdupq_n_f32(6.0f));
-        }
+        /* The rows in assembly read the bias, 0 and 6 after the taps. */
+        vst1q_f32(tmem + 4 * KK, bvec);
+        vst1q_f32(tmem + 4 * KK + 4, vdupq_n_f32(0.0f));
+        vst1q_f32(tmem + 4 * KK + 8, vdupq_n_f32(6.0f));
         float32x4_t tv[9];
         if (K == 3) {
             for (int t = 0; t < 9; t++) {
@@ -542,6 +620,12 @@ GRT_INLINE void dw4c(const float *in, size_t c, size_t h, size_t w, const float 
                 const float *rr = r != NULL ? r + oy * ow : NULL;
                 float *oo = o + oy * ow;
                 size_t ox = 0;
+#ifdef __aarch64__
+                if (K == 5 && S == 2 && act != GRT_ACT_HARDSIGMOID && ow >= 4) {
+                    row5s2_a64(b, rs, ow / 4, tmem, rr, oo, ops, act);
+                    ox = ow & ~(size_t)3;
+                }
+#endif
                 if (K == 3 && act != GRT_ACT_HARDSIGMOID && ow >= 4) {
 #ifdef __aarch64__
                     row3_a64(b, rs, ow / 4, tmem, rr, oo, ops, S, act);
