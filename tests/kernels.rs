@@ -546,6 +546,29 @@ fn dwconv_edges() {
     }
 }
 
+/// Depthwise planes large enough for the NEON 4-channel tile to work in bands of rows
+/// (kernels/neon/f32_dwconv_4c_neon.c: more than 4096 padded pixels), with channel counts
+/// that leave 1-3 channels for the per-plane path, every window and epilogue; the other
+/// sets run the same cases.
+#[test]
+fn dwconv_large_planes() {
+    let epis = epilogues();
+    let sizes = [(112, 112), (70, 100), (80, 100), (57, 131)];
+    for ks in runnable() {
+        for (case, (k, s, p)) in [(3, 1, 1), (3, 2, 1), (5, 1, 2), (5, 2, 2)]
+            .into_iter()
+            .enumerate()
+        {
+            for (i, &(h, w)) in sizes.iter().enumerate() {
+                let c = [5, 6, 7, 4][(case + i) % 4];
+                let epi = epis[(case * 4 + i) % epis.len()];
+                let seed = 700 + (case * 4 + i) as u64;
+                check_conv(ks, Conv::depthwise(c, (h, w), (k, s, p)), epi, seed);
+            }
+        }
+    }
+}
+
 #[test]
 fn conv1x1_edges() {
     let epis = epilogues();
