@@ -6,7 +6,7 @@ mod pool;
 
 use crate::error::{Error, Result};
 use crate::graph::{Act, Graph};
-use crate::plan::{Kernel, Plan, PlanOptions, Step};
+use crate::plan::{Kernel, Plan, PlanOptions, Shape, Step};
 use pool::Pool;
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -404,6 +404,21 @@ fn sum(v: &[f32]) -> f32 {
     acc.iter().sum::<f32>() + chunks.remainder().iter().sum::<f32>()
 }
 
+/// Output channels and output rows of part `part` of a KxK conv step: a band of rows of every
+/// channel (`split_rows`) or every row of a range of channels.
+fn conv_part(
+    os: Shape,
+    split_rows: bool,
+    part: usize,
+    parts: usize,
+) -> ((usize, usize), (usize, usize)) {
+    if split_rows {
+        ((0, os.c), range(os.h, part, parts, band_align(os.w)))
+    } else {
+        (range(os.c, part, parts, 1), (0, os.h))
+    }
+}
+
 /// Rows per unit of a row band: bands of whole 64-byte lines (16 floats) of each output
 /// plane, so two threads never write one cache line (false sharing in every plane).
 fn band_align(ow: usize) -> usize {
@@ -449,11 +464,7 @@ unsafe fn exec_part(step: &Step, base: Base, part: usize, parts: usize) {
             pad,
             split_rows,
         } => {
-            let ((c0, c1), (y0, y1)) = if split_rows {
-                ((0, os.c), range(os.h, part, parts, band_align(os.w)))
-            } else {
-                (range(os.c, part, parts, 1), (0, os.h))
-            };
+            let ((c0, c1), (y0, y1)) = conv_part(os, split_rows, part, parts);
             if c1 > c0 && y1 > y0 {
                 let wo = c0 * xs.c * k * k;
                 f(
@@ -525,11 +536,7 @@ unsafe fn exec_part(step: &Step, base: Base, part: usize, parts: usize) {
             pad,
             split_rows,
         } => {
-            let ((c0, c1), (y0, y1)) = if split_rows {
-                ((0, os.c), range(os.h, part, parts, band_align(os.w)))
-            } else {
-                (range(os.c, part, parts, 1), (0, os.h))
-            };
+            let ((c0, c1), (y0, y1)) = conv_part(os, split_rows, part, parts);
             if c1 > c0 && y1 > y0 {
                 f(
                     inp.add(c0 * ihw),
