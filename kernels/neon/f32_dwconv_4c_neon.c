@@ -425,42 +425,19 @@ static __attribute__((noinline)) void row3_v7(const float *b, size_t rs, size_t 
  * kernel row reloads its 5 (LD1 of 4 + LDR, tp stepping through the taps), then 3 loads of
  * its 11 pixel vectors and 20 FMLA: 125 instructions per 16 outputs. The bias, 0 and 6 sit
  * after the 25 taps (v9..v11). */
-#define A64_DW5S2_TILE \
+/* One kernel row of the tile: its 5 taps, its 11 pixel vectors, 20 multiply-adds (OP is
+ * "fmul" in the first row, which starts the sums, and "fmla" after). */
+#define A64_DW5S2_KROW(OP) \
     "ld1 {v0.4s, v1.4s, v2.4s, v3.4s}, [%[tp]], #64\n\t" "ldr q4, [%[tp]], #16\n\t" \
     "ld1 {v20.4s, v21.4s, v22.4s, v23.4s}, [x16], #64\n\t" "ld1 {v24.4s, v25.4s, v26.4s, v27.4s}, [x16], #64\n\t" "ld1 {v28.4s, v29.4s, v30.4s}, [x16], %[rsm]\n\t" \
-    "fmul v16.4s, v20.4s, v0.4s\n\tfmul v17.4s, v22.4s, v0.4s\n\tfmul v18.4s, v24.4s, v0.4s\n\tfmul v19.4s, v26.4s, v0.4s\n\t" \
-    "fmla v16.4s, v21.4s, v1.4s\n\tfmla v17.4s, v23.4s, v1.4s\n\tfmla v18.4s, v25.4s, v1.4s\n\tfmla v19.4s, v27.4s, v1.4s\n\t" \
-    "fmla v16.4s, v22.4s, v2.4s\n\tfmla v17.4s, v24.4s, v2.4s\n\tfmla v18.4s, v26.4s, v2.4s\n\tfmla v19.4s, v28.4s, v2.4s\n\t" \
-    "fmla v16.4s, v23.4s, v3.4s\n\tfmla v17.4s, v25.4s, v3.4s\n\tfmla v18.4s, v27.4s, v3.4s\n\tfmla v19.4s, v29.4s, v3.4s\n\t" \
-    "fmla v16.4s, v24.4s, v4.4s\n\tfmla v17.4s, v26.4s, v4.4s\n\tfmla v18.4s, v28.4s, v4.4s\n\tfmla v19.4s, v30.4s, v4.4s\n\t" \
-    "ld1 {v0.4s, v1.4s, v2.4s, v3.4s}, [%[tp]], #64\n\t" "ldr q4, [%[tp]], #16\n\t" \
-    "ld1 {v20.4s, v21.4s, v22.4s, v23.4s}, [x16], #64\n\t" "ld1 {v24.4s, v25.4s, v26.4s, v27.4s}, [x16], #64\n\t" "ld1 {v28.4s, v29.4s, v30.4s}, [x16], %[rsm]\n\t" \
-    "fmla v16.4s, v20.4s, v0.4s\n\tfmla v17.4s, v22.4s, v0.4s\n\tfmla v18.4s, v24.4s, v0.4s\n\tfmla v19.4s, v26.4s, v0.4s\n\t" \
-    "fmla v16.4s, v21.4s, v1.4s\n\tfmla v17.4s, v23.4s, v1.4s\n\tfmla v18.4s, v25.4s, v1.4s\n\tfmla v19.4s, v27.4s, v1.4s\n\t" \
-    "fmla v16.4s, v22.4s, v2.4s\n\tfmla v17.4s, v24.4s, v2.4s\n\tfmla v18.4s, v26.4s, v2.4s\n\tfmla v19.4s, v28.4s, v2.4s\n\t" \
-    "fmla v16.4s, v23.4s, v3.4s\n\tfmla v17.4s, v25.4s, v3.4s\n\tfmla v18.4s, v27.4s, v3.4s\n\tfmla v19.4s, v29.4s, v3.4s\n\t" \
-    "fmla v16.4s, v24.4s, v4.4s\n\tfmla v17.4s, v26.4s, v4.4s\n\tfmla v18.4s, v28.4s, v4.4s\n\tfmla v19.4s, v30.4s, v4.4s\n\t" \
-    "ld1 {v0.4s, v1.4s, v2.4s, v3.4s}, [%[tp]], #64\n\t" "ldr q4, [%[tp]], #16\n\t" \
-    "ld1 {v20.4s, v21.4s, v22.4s, v23.4s}, [x16], #64\n\t" "ld1 {v24.4s, v25.4s, v26.4s, v27.4s}, [x16], #64\n\t" "ld1 {v28.4s, v29.4s, v30.4s}, [x16], %[rsm]\n\t" \
-    "fmla v16.4s, v20.4s, v0.4s\n\tfmla v17.4s, v22.4s, v0.4s\n\tfmla v18.4s, v24.4s, v0.4s\n\tfmla v19.4s, v26.4s, v0.4s\n\t" \
-    "fmla v16.4s, v21.4s, v1.4s\n\tfmla v17.4s, v23.4s, v1.4s\n\tfmla v18.4s, v25.4s, v1.4s\n\tfmla v19.4s, v27.4s, v1.4s\n\t" \
-    "fmla v16.4s, v22.4s, v2.4s\n\tfmla v17.4s, v24.4s, v2.4s\n\tfmla v18.4s, v26.4s, v2.4s\n\tfmla v19.4s, v28.4s, v2.4s\n\t" \
-    "fmla v16.4s, v23.4s, v3.4s\n\tfmla v17.4s, v25.4s, v3.4s\n\tfmla v18.4s, v27.4s, v3.4s\n\tfmla v19.4s, v29.4s, v3.4s\n\t" \
-    "fmla v16.4s, v24.4s, v4.4s\n\tfmla v17.4s, v26.4s, v4.4s\n\tfmla v18.4s, v28.4s, v4.4s\n\tfmla v19.4s, v30.4s, v4.4s\n\t" \
-    "ld1 {v0.4s, v1.4s, v2.4s, v3.4s}, [%[tp]], #64\n\t" "ldr q4, [%[tp]], #16\n\t" \
-    "ld1 {v20.4s, v21.4s, v22.4s, v23.4s}, [x16], #64\n\t" "ld1 {v24.4s, v25.4s, v26.4s, v27.4s}, [x16], #64\n\t" "ld1 {v28.4s, v29.4s, v30.4s}, [x16], %[rsm]\n\t" \
-    "fmla v16.4s, v20.4s, v0.4s\n\tfmla v17.4s, v22.4s, v0.4s\n\tfmla v18.4s, v24.4s, v0.4s\n\tfmla v19.4s, v26.4s, v0.4s\n\t" \
-    "fmla v16.4s, v21.4s, v1.4s\n\tfmla v17.4s, v23.4s, v1.4s\n\tfmla v18.4s, v25.4s, v1.4s\n\tfmla v19.4s, v27.4s, v1.4s\n\t" \
-    "fmla v16.4s, v22.4s, v2.4s\n\tfmla v17.4s, v24.4s, v2.4s\n\tfmla v18.4s, v26.4s, v2.4s\n\tfmla v19.4s, v28.4s, v2.4s\n\t" \
-    "fmla v16.4s, v23.4s, v3.4s\n\tfmla v17.4s, v25.4s, v3.4s\n\tfmla v18.4s, v27.4s, v3.4s\n\tfmla v19.4s, v29.4s, v3.4s\n\t" \
-    "fmla v16.4s, v24.4s, v4.4s\n\tfmla v17.4s, v26.4s, v4.4s\n\tfmla v18.4s, v28.4s, v4.4s\n\tfmla v19.4s, v30.4s, v4.4s\n\t" \
-    "ld1 {v0.4s, v1.4s, v2.4s, v3.4s}, [%[tp]], #64\n\t" "ldr q4, [%[tp]], #16\n\t" \
-    "ld1 {v20.4s, v21.4s, v22.4s, v23.4s}, [x16], #64\n\t" "ld1 {v24.4s, v25.4s, v26.4s, v27.4s}, [x16], #64\n\t" "ld1 {v28.4s, v29.4s, v30.4s}, [x16], %[rsm]\n\t" \
-    "fmla v16.4s, v20.4s, v0.4s\n\tfmla v17.4s, v22.4s, v0.4s\n\tfmla v18.4s, v24.4s, v0.4s\n\tfmla v19.4s, v26.4s, v0.4s\n\t" \
+    OP " v16.4s, v20.4s, v0.4s\n\t" OP " v17.4s, v22.4s, v0.4s\n\t" OP " v18.4s, v24.4s, v0.4s\n\t" OP " v19.4s, v26.4s, v0.4s\n\t" \
     "fmla v16.4s, v21.4s, v1.4s\n\tfmla v17.4s, v23.4s, v1.4s\n\tfmla v18.4s, v25.4s, v1.4s\n\tfmla v19.4s, v27.4s, v1.4s\n\t" \
     "fmla v16.4s, v22.4s, v2.4s\n\tfmla v17.4s, v24.4s, v2.4s\n\tfmla v18.4s, v26.4s, v2.4s\n\tfmla v19.4s, v28.4s, v2.4s\n\t" \
     "fmla v16.4s, v23.4s, v3.4s\n\tfmla v17.4s, v25.4s, v3.4s\n\tfmla v18.4s, v27.4s, v3.4s\n\tfmla v19.4s, v29.4s, v3.4s\n\t" \
     "fmla v16.4s, v24.4s, v4.4s\n\tfmla v17.4s, v26.4s, v4.4s\n\tfmla v18.4s, v28.4s, v4.4s\n\tfmla v19.4s, v30.4s, v4.4s\n\t"
+#define A64_DW5S2_TILE \
+    A64_DW5S2_KROW("fmul") A64_DW5S2_KROW("fmla") A64_DW5S2_KROW("fmla") \
+    A64_DW5S2_KROW("fmla") A64_DW5S2_KROW("fmla")
 #define A64_ROW5_ASM(body)                                                                     \
     __asm__ volatile("add x16, %[tp], #400\n\t"                                                \
                      "ld1 {v9.4s, v10.4s, v11.4s}, [x16]\n\t"                                  \
