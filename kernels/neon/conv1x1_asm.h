@@ -66,7 +66,7 @@
 #define GRT_RES_ROW(a0, a1, a2, a3, a4, a5)                                                    \
     "ld1 {v0.4s, v1.4s, v2.4s, v3.4s}, [x16], #64\n\t"                                        \
     "ld1 {v4.4s, v5.4s}, [x16]\n\t"                                                            \
-    "add %[r], %[r], %[stride]\n\tmov x16, %[r]\n\t"                                           \
+    "add %[r], %[r], %[ostride]\n\tmov x16, %[r]\n\t"                                           \
     "fadd v" a0 ".4s, v" a0 ".4s, v0.4s\n\tfadd v" a1 ".4s, v" a1 ".4s, v1.4s\n\t"             \
     "fadd v" a2 ".4s, v" a2 ".4s, v2.4s\n\tfadd v" a3 ".4s, v" a3 ".4s, v3.4s\n\t"             \
     "fadd v" a4 ".4s, v" a4 ".4s, v4.4s\n\tfadd v" a5 ".4s, v" a5 ".4s, v5.4s\n\t"
@@ -74,7 +74,7 @@
 #define GRT_STORE_ROW(a0, a1, a2, a3, a4, a5)                                                  \
     "st1 {v" a0 ".4s, v" a1 ".4s, v" a2 ".4s, v" a3 ".4s}, [x16], #64\n\t"                     \
     "st1 {v" a4 ".4s, v" a5 ".4s}, [x16]\n\t"                                                  \
-    "add %[o], %[o], %[stride]\n\tmov x16, %[o]\n\t"
+    "add %[o], %[o], %[ostride]\n\tmov x16, %[o]\n\t"
 
 /* The whole 4 x 24 tile with activation sequence ACT. */
 #define GRT_A64_TILE(ACT)                                                                      \
@@ -110,7 +110,7 @@
         GRT_STORE_ROW("26", "27", "28", "29", "30", "31")                                      \
         : [x] "+r"(x), [x2] "+r"(x2), [pairs] "+r"(pairs), [w] "+r"(w), [o] "+r"(o),          \
           [r] "+r"(r)                                                                          \
-        : [odd] "r"(odd), [stride] "r"(stride), [bias] "r"(bias)                               \
+        : [odd] "r"(odd), [stride] "r"(stride), [ostride] "r"(ostride), [bias] "r"(bias)      \
         : "cc", "memory", "x16", "v0", "v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8", "v9",   \
           "v10", "v11", "v12", "v13", "v14", "v15", "v16", "v17", "v18", "v19", "v20", "v21",  \
           "v22", "v23", "v24", "v25", "v26", "v27", "v28", "v29", "v30", "v31")
@@ -137,10 +137,14 @@
     op ".f32 q" a1 ", " x ", d0[1]\n\t"                                                        \
     op ".f32 q" a2 ", " x ", d1[0]\n\t"                                                        \
     op ".f32 q" a3 ", " x ", d1[1]\n\t"
-#define GRT_STEP(op)                                                                           \
-    "vld1.32 {d0-d1}, [%[w]]!\n\t"                                                             \
+/* Input loads of one channel: from planes `stride` bytes apart, or (PACKED) from a packed
+ * panel [cin][12] with one VLDM that steps to the next channel by itself. */
+#define GRT_V7_LOAD_PLANES                                                                     \
     "vld1.32 {d2-d5}, [%[x]], %[stride]\n\t"                                                   \
-    "vld1.32 {d6-d7}, [%[x2]], %[stride]\n\t"                                                  \
+    "vld1.32 {d6-d7}, [%[x2]], %[stride]\n\t"
+#define GRT_V7_LOAD_PACKED "vldmia %[x]!, {d2-d7}\n\t"
+#define GRT_STEP(op, LOADX)                                                                    \
+    "vld1.32 {d0-d1}, [%[w]]!\n\t" LOADX                                                       \
     GRT_ROW_STEP(op, "q1", "4", "7", "10", "13") GRT_ROW_STEP(op, "q2", "5", "8", "11", "14")  \
     GRT_ROW_STEP(op, "q3", "6", "9", "12", "15")
 /* Adds the bias lane in q1 to channel r's accumulators. */
@@ -161,18 +165,19 @@
     "vst1.32 {" d4 "}, [%[x2]]!\n\tvst1.32 {" d2 "}, [%[x2]]\n\t"
 
 /* The whole 4 x 12 tile with activation sequence ACT. */
-#define GRT_V7_TILE(ACT)                                                                       \
+#define GRT_V7_TILE(ACT, LOADX)                                                                     \
     __asm__ volatile(                                                                          \
-        GRT_STEP("vmul")                                                                       \
+        GRT_STEP("vmul", LOADX)                                                                       \
         "tst %[n], #1\n\t"                                                                     \
-        "beq 2f\n\t" GRT_STEP("vmla")                                                          \
+        "beq 2f\n\t" GRT_STEP("vmla", LOADX)                                                          \
         "2:\n\t"                                                                               \
         "lsrs %[n], %[n], #1\n\t"                                                              \
         "beq 3f\n\t"                                                                           \
-        "1:\n\t" GRT_STEP("vmla") GRT_STEP("vmla")                                             \
+        "1:\n\t" GRT_STEP("vmla", LOADX) GRT_STEP("vmla", LOADX)                                             \
         "subs %[n], %[n], #1\n\t"                                                              \
         "bne 1b\n\t"                                                                           \
         "3:\n\t"                                                                               \
+        "ldr %[stride], [%[params], #28]\n\t"                                                  \
         "vld1.32 {d0-d1}, [%[params]]\n\t"                                                     \
         "vdup.32 q1, d0[0]\n\t" GRT_ADD_ROW("4", "5", "6")                                     \
         "vdup.32 q1, d0[1]\n\t" GRT_ADD_ROW("7", "8", "9")                                     \
@@ -187,8 +192,8 @@
         "ldr %[n], [%[params], #20]\n\t"                                                       \
         GRT_STORE_ROW("d8-d11", "d12-d13") GRT_STORE_ROW("d14-d17", "d18-d19")                 \
         GRT_STORE_ROW("d20-d23", "d24-d25") GRT_STORE_ROW("d26-d29", "d30-d31")                \
-        : [x] "+r"(x), [x2] "+r"(x2), [n] "+r"(n), [w] "+r"(w)                                 \
-        : [stride] "r"(stride), [params] "r"(&params)                                          \
+        : [x] "+r"(x), [x2] "+r"(x2), [n] "+r"(n), [w] "+r"(w), [stride] "+r"(stride)          \
+        : [params] "r"(&params)                                                                \
         : "cc", "memory", "q0", "q1", "q2", "q3", "q4", "q5", "q6", "q7", "q8", "q9", "q10",   \
           "q11", "q12", "q13", "q14", "q15")
 
@@ -198,7 +203,70 @@ struct grt_v7_tile_params {
     float sixth;    /* 16 */
     float *o;       /* 20 */
     const float *r; /* 24 */
+    size_t ostride; /* 28: bytes between output (and residual) channel rows */
 };
 #endif
+
+
+/* One full tile (4 x 24 on aarch64, 4 x 12 on armv7): x / w / bias / o / r as above; input
+ * channels `xstride` bytes apart, output and residual channel rows `ostride` bytes apart.
+ * packed (a constant): x is a packed panel [cin][4 * GRT_GEMM_NV] (xstride is then its row
+ * size), which armv7 reads with one VLDM per channel; aarch64 reads it like planes. */
+#ifdef __aarch64__
+#define GRT_GEMM_NV 6
+#else
+#define GRT_GEMM_NV 3
+#endif
+GRT_INLINE void grt_neon_gemm_tile(const float *x, size_t xstride, size_t cin, const float *w,
+                                   const float *bias, float *o, const float *r,
+                                   size_t ostride, const int packed, const int act) {
+    size_t stride = xstride;
+#ifdef __aarch64__
+    size_t pairs = (cin - 1) / 2;
+    const size_t odd = (cin - 1) % 2;
+    const float *x2 = x + 16;
+    (void)packed;
+    switch (act) {
+    case GRT_ACT_RELU:
+        GRT_A64_TILE(GRT_A64_ACT_RELU);
+        break;
+    case GRT_ACT_RELU6:
+        GRT_A64_TILE(GRT_A64_ACT_RELU6);
+        break;
+    case GRT_ACT_HARDSIGMOID:
+        GRT_A64_TILE(GRT_A64_ACT_HSIG);
+        break;
+    default:
+        GRT_A64_TILE(GRT_A64_ACT_NONE);
+        break;
+    }
+#else
+    const float *x2 = x + 8;
+    size_t n = cin - 1;
+    const struct grt_v7_tile_params params = {{bias[0], bias[1], bias[2], bias[3]},
+                                              1.0f / 6.0f, o, r, ostride};
+#define GRT_V7_TILE_ACT(LOADX)                                                                 \
+    switch (act) {                                                                             \
+    case GRT_ACT_RELU:                                                                         \
+        GRT_V7_TILE(GRT_V7_ACT_RELU, LOADX);                                                   \
+        break;                                                                                 \
+    case GRT_ACT_RELU6:                                                                        \
+        GRT_V7_TILE(GRT_V7_ACT_RELU6, LOADX);                                                  \
+        break;                                                                                 \
+    case GRT_ACT_HARDSIGMOID:                                                                  \
+        GRT_V7_TILE(GRT_V7_ACT_HSIG, LOADX);                                                   \
+        break;                                                                                 \
+    default:                                                                                   \
+        GRT_V7_TILE(GRT_V7_ACT_NONE, LOADX);                                                   \
+        break;                                                                                 \
+    }
+    if (packed) {
+        GRT_V7_TILE_ACT(GRT_V7_LOAD_PACKED)
+    } else {
+        GRT_V7_TILE_ACT(GRT_V7_LOAD_PLANES)
+    }
+#undef GRT_V7_TILE_ACT
+#endif
+}
 
 #endif

@@ -50,50 +50,10 @@ GRT_INLINE void store_row(const float32x4_t *acc, float32x4_t b, float *o, const
 
 /* The full tile: 4 channels x NV vectors, channel loop and epilogue in one asm block
  * (conv1x1_asm.h). bias: 4 floats; o / r: channel 0's output / residual (r may be NULL),
- * the other channels hw floats apart. */
+ * the other channels ld floats apart. */
 GRT_INLINE void full_tile(const float *x, size_t ld, size_t cin, const float *w,
                           const float *bias, float *o, const float *r, const int act) {
-    size_t pairs = (cin - 1) / 2;
-    const size_t odd = (cin - 1) % 2;
-    const size_t stride = ld * sizeof(float);
-#ifdef __aarch64__
-    const float *x2 = x + 16;
-    switch (act) {
-    case GRT_ACT_RELU:
-        GRT_A64_TILE(GRT_A64_ACT_RELU);
-        break;
-    case GRT_ACT_RELU6:
-        GRT_A64_TILE(GRT_A64_ACT_RELU6);
-        break;
-    case GRT_ACT_HARDSIGMOID:
-        GRT_A64_TILE(GRT_A64_ACT_HSIG);
-        break;
-    default:
-        GRT_A64_TILE(GRT_A64_ACT_NONE);
-        break;
-    }
-#else
-    const float *x2 = x + 8;
-    size_t n = cin - 1;
-    const struct grt_v7_tile_params params = {{bias[0], bias[1], bias[2], bias[3]}, 1.0f / 6.0f,
-                                              o, r};
-    (void)pairs;
-    (void)odd;
-    switch (act) {
-    case GRT_ACT_RELU:
-        GRT_V7_TILE(GRT_V7_ACT_RELU);
-        break;
-    case GRT_ACT_RELU6:
-        GRT_V7_TILE(GRT_V7_ACT_RELU6);
-        break;
-    case GRT_ACT_HARDSIGMOID:
-        GRT_V7_TILE(GRT_V7_ACT_HSIG);
-        break;
-    default:
-        GRT_V7_TILE(GRT_V7_ACT_NONE);
-        break;
-    }
-#endif
+    grt_neon_gemm_tile(x, ld * sizeof(float), cin, w, bias, o, r, ld * sizeof(float), 0, act);
 }
 
 /* Tile of 4 channels x nv vectors at pixel row pointer x (in + p). o[r] / res[r] are the
