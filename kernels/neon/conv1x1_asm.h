@@ -8,7 +8,7 @@
  * aarch64, 4 x 24 tile: accumulator of channel r, pixel vector j is v(8 + 6 r + j), so
  * channel r's 24 pixels are 6 consecutive registers (two ST1 per channel). Per input
  * channel: one weight load (4 channels, v0 or v7), two input loads (v1..v6, 24 pixels) that
- * also step to the next channel (post-index by the plane stride), 24 FMLA by element; two
+ * also step to the next channel (post-index by the plane stride), 24 FMLA by element; four
  * channels per loop turn. The first channel multiplies (no zeroing).
  * armv7, 4 x 12 tile: accumulators q4..q15 (channel r, vector j in q(4 + 3 r + j)), inputs
  * q1..q3, weights q0 (d0, d1: the scalar of VMLA by scalar must be in d0..d15). With only
@@ -80,14 +80,20 @@
 #define GRT_A64_TILE(ACT)                                                                      \
     __asm__ volatile(                                                                          \
         "ld1 {v0.4s}, [%[w]], #16\n\t" GRT_LOAD_X GRT_STEP("fmul", "v0")                       \
-        "cbz %[pairs], 2f\n\t"                                                                 \
+        "cbz %[quads], 2f\n\t"                                                                 \
         "1:\n\t"                                                                               \
         "ldp q0, q7, [%[w]], #32\n\t" GRT_LOAD_X GRT_STEP("fmla", "v0")                        \
         GRT_LOAD_X GRT_STEP("fmla", "v7")                                                      \
-        "subs %[pairs], %[pairs], #1\n\t"                                                      \
+        "ldp q0, q7, [%[w]], #32\n\t" GRT_LOAD_X GRT_STEP("fmla", "v0")                        \
+        GRT_LOAD_X GRT_STEP("fmla", "v7")                                                      \
+        "subs %[quads], %[quads], #1\n\t"                                                      \
         "b.ne 1b\n\t"                                                                          \
         "2:\n\t"                                                                               \
-        "cbz %[odd], 3f\n\t"                                                                   \
+        "tbz %[rem], #1, 5f\n\t"                                                               \
+        "ldp q0, q7, [%[w]], #32\n\t" GRT_LOAD_X GRT_STEP("fmla", "v0")                        \
+        GRT_LOAD_X GRT_STEP("fmla", "v7")                                                      \
+        "5:\n\t"                                                                               \
+        "tbz %[rem], #0, 3f\n\t"                                                               \
         "ld1 {v0.4s}, [%[w]], #16\n\t" GRT_LOAD_X GRT_STEP("fmla", "v0")                       \
         "3:\n\t"                                                                               \
         "ld1 {v0.4s}, [%[bias]]\n\t"                                                           \
@@ -108,9 +114,9 @@
         GRT_STORE_ROW("14", "15", "16", "17", "18", "19")                                      \
         GRT_STORE_ROW("20", "21", "22", "23", "24", "25")                                      \
         GRT_STORE_ROW("26", "27", "28", "29", "30", "31")                                      \
-        : [x] "+r"(x), [x2] "+r"(x2), [pairs] "+r"(pairs), [w] "+r"(w), [o] "+r"(o),          \
+        : [x] "+r"(x), [x2] "+r"(x2), [quads] "+r"(quads), [w] "+r"(w), [o] "+r"(o),          \
           [r] "+r"(r)                                                                          \
-        : [odd] "r"(odd), [stride] "r"(stride), [ostride] "r"(ostride), [bias] "r"(bias)      \
+        : [rem] "r"(rem), [stride] "r"(stride), [ostride] "r"(ostride), [bias] "r"(bias)      \
         : "cc", "memory", "x16", "v0", "v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8", "v9",   \
           "v10", "v11", "v12", "v13", "v14", "v15", "v16", "v17", "v18", "v19", "v20", "v21",  \
           "v22", "v23", "v24", "v25", "v26", "v27", "v28", "v29", "v30", "v31")
@@ -169,11 +175,15 @@
     __asm__ volatile(                                                                          \
         GRT_STEP("vmul", LOADX)                                                                       \
         "tst %[n], #1\n\t"                                                                     \
-        "beq 2f\n\t" GRT_STEP("vmla", LOADX)                                                          \
+        "beq 2f\n\t" GRT_STEP("vmla", LOADX)                                                     \
         "2:\n\t"                                                                               \
-        "lsrs %[n], %[n], #1\n\t"                                                              \
+        "tst %[n], #2\n\t"                                                                     \
+        "beq 5f\n\t" GRT_STEP("vmla", LOADX) GRT_STEP("vmla", LOADX)                             \
+        "5:\n\t"                                                                               \
+        "lsrs %[n], %[n], #2\n\t"                                                              \
         "beq 3f\n\t"                                                                           \
-        "1:\n\t" GRT_STEP("vmla", LOADX) GRT_STEP("vmla", LOADX)                                             \
+        "1:\n\t" GRT_STEP("vmla", LOADX) GRT_STEP("vmla", LOADX)                                 \
+        GRT_STEP("vmla", LOADX) GRT_STEP("vmla", LOADX)                                        \
         "subs %[n], %[n], #1\n\t"                                                              \
         "bne 1b\n\t"                                                                           \
         "3:\n\t"                                                                               \
@@ -222,8 +232,8 @@ GRT_INLINE void grt_neon_gemm_tile(const float *x, size_t xstride, size_t cin, c
                                    size_t ostride, const int packed, const int act) {
     size_t stride = xstride;
 #ifdef __aarch64__
-    size_t pairs = (cin - 1) / 2;
-    const size_t odd = (cin - 1) % 2;
+    size_t quads = (cin - 1) / 4;
+    const size_t rem = (cin - 1) % 4;
     const float *x2 = x + 16;
     (void)packed;
     switch (act) {
