@@ -2,6 +2,9 @@
 //! weight pack N times on one thread, optionally keeping only the steps of one kernel family.
 //!
 //! usage: icount_bench PACK.grt [--hw HxW] [--runs N] [--kernels NAME] [--family NAME]
+//! [--step I]
+//!
+//! `--step I` keeps only step I of the (family-filtered) plan and prints it: per-layer counts.
 //!
 //! `--family conv1x1` drops every other step from the plan before the session starts, so the
 //! run executes exactly the instructions of that family's kernels at the network's own layer
@@ -41,6 +44,7 @@ struct Args {
     runs: usize,
     kernels: String,
     family: Option<String>,
+    step: Option<usize>,
 }
 
 fn parse(args: &[String]) -> Result<Args, String> {
@@ -50,6 +54,7 @@ fn parse(args: &[String]) -> Result<Args, String> {
         runs: 1,
         kernels: "neon".into(),
         family: None,
+        step: None,
     };
     let mut pack = None;
     let mut it = args.iter();
@@ -70,6 +75,13 @@ fn parse(args: &[String]) -> Result<Args, String> {
                     .map_err(|_| "--runs: expected a number".to_string())?
             }
             "--kernels" => a.kernels = value()?,
+            "--step" => {
+                a.step = Some(
+                    value()?
+                        .parse()
+                        .map_err(|_| "--step: expected a step index".to_string())?,
+                )
+            }
             "--family" => {
                 let f = value()?;
                 if f != "all" && f != "none" && !FAMILIES.contains(&f.as_str()) {
@@ -86,7 +98,8 @@ fn parse(args: &[String]) -> Result<Args, String> {
         }
     }
     a.pack = pack.ok_or(
-        "usage: icount_bench PACK.grt [--hw HxW] [--runs N] [--kernels NAME] [--family NAME]",
+        "usage: icount_bench PACK.grt [--hw HxW] [--runs N] [--kernels NAME] [--family NAME] \
+         [--step I]",
     )?;
     Ok(a)
 }
@@ -115,6 +128,21 @@ fn run(a: &Args) -> Result<(), String> {
     }
     if let Some(f) = &a.family {
         plan.steps.retain(|s| family(s) == f);
+    }
+    if let Some(i) = a.step {
+        let s = plan
+            .steps
+            .get(i)
+            .ok_or(format!("--step {i}: the plan has {} steps", plan.steps.len()))?;
+        let shape = format!(
+            "{} {:?} -> {:?}",
+            s.name,
+            s.inputs.first().map(|v| v.shape.clone()),
+            s.output.shape
+        );
+        let (k, macs) = (s.kernel_name.clone(), s.macs);
+        plan.steps = vec![plan.steps.swap_remove(i)];
+        println!("step={i} kernel={k} macs={macs} {shape}");
     }
     let steps = plan.steps.len();
     let mut session = Session::new(plan).map_err(|e| e.to_string())?;

@@ -6,20 +6,23 @@
  * epilogue in C would need the accumulators back from memory.
  *
  * aarch64, 4 x 24 tile: accumulator of channel r, pixel vector j is v(8 + 6 r + j), so
- * channel r's 24 pixels are 6 consecutive registers (two ST1 per channel). Per input
- * channel: one weight load (4 channels, v0 or v7), two input loads (v1..v6, 24 pixels) that
- * also step to the next channel (post-index by the plane stride), 24 FMLA by element; four
- * channels per loop turn. The first channel multiplies (no zeroing).
+ * channel r's 24 pixels are 6 consecutive registers (two ST1 per channel). The accumulators
+ * start as the bias (DUP by lane), so the epilogue has no bias add. Per input channel: one
+ * weight load (4 channels, v0 or v7), two input loads (v1..v6, 24 pixels) that also step to
+ * the next channel (post-index by the plane stride), 24 FMLA by element; four channels per
+ * loop turn. Residual loads and output stores step to the next channel row by post-index.
  * armv7, 4 x 12 tile: accumulators q4..q15 (channel r, vector j in q(4 + 3 r + j)), inputs
  * q1..q3, weights q0 (d0, d1: the scalar of VMLA by scalar must be in d0..d15). With only
  * 13 usable core registers (fewer with a frame pointer and PIC), it counts n = cin - 1
- * channels itself and reads the bias, the 1/6 of hard-sigmoid and the output and residual
- * pointers from a grt_v7_tile_params once the channel loop has freed registers.
+ * channels itself and reads the bias (first, to start the accumulators), the 1/6 of
+ * hard-sigmoid, the output and residual pointers and the output row stride from a
+ * grt_v7_tile_params. Input per channel: two VLD1 from planes, or one VLDM from a packed
+ * panel [cin][12] (grt_neon_gemm_tile's `packed`).
  *
  * Operands: x / x2 point at the tile's first / second input group of channel 0 and step by
- * `stride` bytes (a plane); w at the packed weights [cin][4]; bias at 4 floats; o / r at the
- * tile's output / residual in channel 0 (r NULL: no residual), the other channels one plane
- * (`stride`) apart.
+ * `stride` bytes (a plane, or a panel row); w at the packed weights [cin][4]; bias at 4
+ * floats; o / r at the tile's output / residual in channel 0 (r NULL: no residual), the
+ * other channels `ostride` bytes apart.
  */
 #ifndef GHOSTRT_CONV1X1_ASM_H
 #define GHOSTRT_CONV1X1_ASM_H
@@ -57,29 +60,33 @@
 #define GRT_LOAD_X                                                                             \
     "ld1 {v1.4s, v2.4s, v3.4s, v4.4s}, [%[x]], %[stride]\n\t"                                  \
     "ld1 {v5.4s, v6.4s}, [%[x2]], %[stride]\n\t"
-/* Channel r's 6 accumulators from register a (a, a+1, ... as strings). */
-#define GRT_ADD_ROW(a0, a1, a2, a3, a4, a5, b)                                                 \
-    "fadd v" a0 ".4s, v" a0 ".4s, " b ".4s\n\tfadd v" a1 ".4s, v" a1 ".4s, " b ".4s\n\t"       \
-    "fadd v" a2 ".4s, v" a2 ".4s, " b ".4s\n\tfadd v" a3 ".4s, v" a3 ".4s, " b ".4s\n\t"       \
-    "fadd v" a4 ".4s, v" a4 ".4s, " b ".4s\n\tfadd v" a5 ".4s, v" a5 ".4s, " b ".4s\n\t"
-/* Adds channel r's residual row at x16, then steps r and x16 to the next channel. */
+/* Channel r's 6 accumulators (register numbers as strings) = bias lane l of v0. */
+#define GRT_DUP_ROW(a0, a1, a2, a3, a4, a5, l)                                                 \
+    "dup v" a0 ".4s, v0.s[" l "]\n\tdup v" a1 ".4s, v0.s[" l "]\n\t"                          \
+    "dup v" a2 ".4s, v0.s[" l "]\n\tdup v" a3 ".4s, v0.s[" l "]\n\t"                          \
+    "dup v" a4 ".4s, v0.s[" l "]\n\tdup v" a5 ".4s, v0.s[" l "]\n\t"
+/* Adds channel r's residual row at r, stepping r to the next channel's row (ostride is the
+ * row stride minus the 64 bytes the first load steps). */
 #define GRT_RES_ROW(a0, a1, a2, a3, a4, a5)                                                    \
-    "ld1 {v0.4s, v1.4s, v2.4s, v3.4s}, [x16], #64\n\t"                                        \
-    "ld1 {v4.4s, v5.4s}, [x16]\n\t"                                                            \
-    "add %[r], %[r], %[ostride]\n\tmov x16, %[r]\n\t"                                           \
+    "ld1 {v0.4s, v1.4s, v2.4s, v3.4s}, [%[r]], #64\n\t"                                       \
+    "ld1 {v4.4s, v5.4s}, [%[r]], %[ostride]\n\t"                                              \
     "fadd v" a0 ".4s, v" a0 ".4s, v0.4s\n\tfadd v" a1 ".4s, v" a1 ".4s, v1.4s\n\t"             \
     "fadd v" a2 ".4s, v" a2 ".4s, v2.4s\n\tfadd v" a3 ".4s, v" a3 ".4s, v3.4s\n\t"             \
     "fadd v" a4 ".4s, v" a4 ".4s, v4.4s\n\tfadd v" a5 ".4s, v" a5 ".4s, v5.4s\n\t"
-/* Stores channel r's row at x16, then steps o and x16 to the next channel. */
+/* Stores channel r's row at o, stepping o to the next channel's row. */
 #define GRT_STORE_ROW(a0, a1, a2, a3, a4, a5)                                                  \
-    "st1 {v" a0 ".4s, v" a1 ".4s, v" a2 ".4s, v" a3 ".4s}, [x16], #64\n\t"                     \
-    "st1 {v" a4 ".4s, v" a5 ".4s}, [x16]\n\t"                                                  \
-    "add %[o], %[o], %[ostride]\n\tmov x16, %[o]\n\t"
+    "st1 {v" a0 ".4s, v" a1 ".4s, v" a2 ".4s, v" a3 ".4s}, [%[o]], #64\n\t"                    \
+    "st1 {v" a4 ".4s, v" a5 ".4s}, [%[o]], %[ostride]\n\t"
 
 /* The whole 4 x 24 tile with activation sequence ACT. */
 #define GRT_A64_TILE(ACT)                                                                      \
     __asm__ volatile(                                                                          \
-        "ld1 {v0.4s}, [%[w]], #16\n\t" GRT_LOAD_X GRT_STEP("fmul", "v0")                       \
+        "ld1 {v0.4s}, [%[bias]]\n\t"                                                           \
+        GRT_DUP_ROW("8", "9", "10", "11", "12", "13", "0")                                     \
+        GRT_DUP_ROW("14", "15", "16", "17", "18", "19", "1")                                   \
+        GRT_DUP_ROW("20", "21", "22", "23", "24", "25", "2")                                   \
+        GRT_DUP_ROW("26", "27", "28", "29", "30", "31", "3")                                   \
+        "ld1 {v0.4s}, [%[w]], #16\n\t" GRT_LOAD_X GRT_STEP("fmla", "v0")                       \
         "cbz %[quads], 2f\n\t"                                                                 \
         "1:\n\t"                                                                               \
         "ldp q0, q7, [%[w]], #32\n\t" GRT_LOAD_X GRT_STEP("fmla", "v0")                        \
@@ -96,20 +103,12 @@
         "tbz %[rem], #0, 3f\n\t"                                                               \
         "ld1 {v0.4s}, [%[w]], #16\n\t" GRT_LOAD_X GRT_STEP("fmla", "v0")                       \
         "3:\n\t"                                                                               \
-        "ld1 {v0.4s}, [%[bias]]\n\t"                                                           \
-        "dup v4.4s, v0.s[0]\n\tdup v5.4s, v0.s[1]\n\tdup v6.4s, v0.s[2]\n\tdup v7.4s, v0.s[3]\n\t" \
-        GRT_ADD_ROW("8", "9", "10", "11", "12", "13", "v4")                                    \
-        GRT_ADD_ROW("14", "15", "16", "17", "18", "19", "v5")                                  \
-        GRT_ADD_ROW("20", "21", "22", "23", "24", "25", "v6")                                  \
-        GRT_ADD_ROW("26", "27", "28", "29", "30", "31", "v7")                                  \
         "cbz %[r], 4f\n\t"                                                                     \
-        "mov x16, %[r]\n\t"                                                                    \
         GRT_RES_ROW("8", "9", "10", "11", "12", "13")                                          \
         GRT_RES_ROW("14", "15", "16", "17", "18", "19")                                        \
         GRT_RES_ROW("20", "21", "22", "23", "24", "25")                                        \
         GRT_RES_ROW("26", "27", "28", "29", "30", "31")                                        \
         "4:\n\t" ACT                                                                           \
-        "mov x16, %[o]\n\t"                                                                    \
         GRT_STORE_ROW("8", "9", "10", "11", "12", "13")                                        \
         GRT_STORE_ROW("14", "15", "16", "17", "18", "19")                                      \
         GRT_STORE_ROW("20", "21", "22", "23", "24", "25")                                      \
@@ -153,27 +152,27 @@
     "vld1.32 {d0-d1}, [%[w]]!\n\t" LOADX                                                       \
     GRT_ROW_STEP(op, "q1", "4", "7", "10", "13") GRT_ROW_STEP(op, "q2", "5", "8", "11", "14")  \
     GRT_ROW_STEP(op, "q3", "6", "9", "12", "15")
-/* Adds the bias lane in q1 to channel r's accumulators. */
-#define GRT_ADD_ROW(a0, a1, a2)                                                                \
-    "vadd.f32 q" a0 ", q" a0 ", q1\n\tvadd.f32 q" a1 ", q" a1 ", q1\n\t"                       \
-    "vadd.f32 q" a2 ", q" a2 ", q1\n\t"
-/* Adds channel r's residual row (read through x2; w holds the residual pointer; both are
- * free after the channel loop) and steps w to the next channel's row. */
+/* Channel r's 3 accumulators = bias lane d[l]. */
+#define GRT_DUP_ROW(a0, a1, a2, dl)                                                            \
+    "vdup.32 q" a0 ", " dl "\n\tvdup.32 q" a1 ", " dl "\n\tvdup.32 q" a2 ", " dl "\n\t"
+/* Adds channel r's residual row (w holds the residual pointer, free after the channel
+ * loop) and steps w to the next channel's row (stride: the row stride minus 32 bytes). */
 #define GRT_RES_ROW(a0, a1, a2)                                                                \
-    "mov %[x2], %[w]\n\tadd %[w], %[w], %[stride]\n\t"                                         \
-    "vld1.32 {d0-d3}, [%[x2]]!\n\tvld1.32 {d4-d5}, [%[x2]]\n\t"                                \
+    "vld1.32 {d0-d3}, [%[w]]!\n\tvld1.32 {d4-d5}, [%[w]], %[stride]\n\t"                     \
     "vadd.f32 q" a0 ", q" a0 ", q0\n\tvadd.f32 q" a1 ", q" a1 ", q1\n\t"                       \
     "vadd.f32 q" a2 ", q" a2 ", q2\n\t"
 /* Stores channel r's row (d registers of its 3 accumulators; n holds the output pointer)
  * and steps n to the next channel's row. */
 #define GRT_STORE_ROW(d4, d2)                                                                  \
-    "mov %[x2], %[n]\n\tadd %[n], %[n], %[stride]\n\t"                                         \
-    "vst1.32 {" d4 "}, [%[x2]]!\n\tvst1.32 {" d2 "}, [%[x2]]\n\t"
+    "vst1.32 {" d4 "}, [%[n]]!\n\tvst1.32 {" d2 "}, [%[n]], %[stride]\n\t"
 
 /* The whole 4 x 12 tile with activation sequence ACT. */
 #define GRT_V7_TILE(ACT, LOADX)                                                                     \
     __asm__ volatile(                                                                          \
-        GRT_STEP("vmul", LOADX)                                                                       \
+        "vld1.32 {d0-d1}, [%[params]]\n\t"                                                     \
+        GRT_DUP_ROW("4", "5", "6", "d0[0]") GRT_DUP_ROW("7", "8", "9", "d0[1]")               \
+        GRT_DUP_ROW("10", "11", "12", "d1[0]") GRT_DUP_ROW("13", "14", "15", "d1[1]")         \
+        GRT_STEP("vmla", LOADX)                                                                \
         "tst %[n], #1\n\t"                                                                     \
         "beq 2f\n\t" GRT_STEP("vmla", LOADX)                                                     \
         "2:\n\t"                                                                               \
@@ -188,11 +187,6 @@
         "bne 1b\n\t"                                                                           \
         "3:\n\t"                                                                               \
         "ldr %[stride], [%[params], #28]\n\t"                                                  \
-        "vld1.32 {d0-d1}, [%[params]]\n\t"                                                     \
-        "vdup.32 q1, d0[0]\n\t" GRT_ADD_ROW("4", "5", "6")                                     \
-        "vdup.32 q1, d0[1]\n\t" GRT_ADD_ROW("7", "8", "9")                                     \
-        "vdup.32 q1, d1[0]\n\t" GRT_ADD_ROW("10", "11", "12")                                  \
-        "vdup.32 q1, d1[1]\n\t" GRT_ADD_ROW("13", "14", "15")                                  \
         "ldr %[w], [%[params], #24]\n\t"                                                       \
         "cmp %[w], #0\n\t"                                                                     \
         "beq 4f\n\t"                                                                           \
@@ -213,7 +207,7 @@ struct grt_v7_tile_params {
     float sixth;    /* 16 */
     float *o;       /* 20 */
     const float *r; /* 24 */
-    size_t ostride; /* 28: bytes between output (and residual) channel rows */
+    size_t ostride; /* 28: bytes between output (and residual) channel rows, minus 32 */
 };
 #endif
 
@@ -235,6 +229,7 @@ GRT_INLINE void grt_neon_gemm_tile(const float *x, size_t xstride, size_t cin, c
     size_t quads = (cin - 1) / 4;
     const size_t rem = (cin - 1) % 4;
     const float *x2 = x + 16;
+    ostride -= 64; /* the first load / store of a row steps 64 bytes */
     (void)packed;
     switch (act) {
     case GRT_ACT_RELU:
@@ -254,7 +249,7 @@ GRT_INLINE void grt_neon_gemm_tile(const float *x, size_t xstride, size_t cin, c
     const float *x2 = x + 8;
     size_t n = cin - 1;
     const struct grt_v7_tile_params params = {{bias[0], bias[1], bias[2], bias[3]},
-                                              1.0f / 6.0f, o, r, ostride};
+                                              1.0f / 6.0f, o, r, ostride - 32};
 #define GRT_V7_TILE_ACT(LOADX)                                                                 \
     switch (act) {                                                                             \
     case GRT_ACT_RELU:                                                                         \
