@@ -119,24 +119,37 @@ GRT_INLINE float32x4_t tile_bias(const float *bias, size_t co, size_t cout) {
 }
 
 #ifndef __aarch64__
-/* Packed-panel GEMM on armv7: from this many output channels on (8 tiles), packing the
- * panel (3 instructions per input channel) costs less than the VLD1 it saves per tile. */
-#define PACK_MIN_COUT 32
+/* Packed-panel GEMM on armv7: from this many output channels on (4 tiles), packing the
+ * panel (3.5 instructions per input channel) costs less than the VLD1 it saves per tile. */
+#define PACK_MIN_COUT 16
 #define PACK_MAX_CIN 1024 /* a 48 KiB panel */
 
 /* panel[ci][0..12) = x[ci * ld + 0..12). */
 GRT_INLINE void pack_panel(const float *x, size_t ld, size_t cin, float *panel) {
     const float *x2 = x + 8;
     const size_t stride = ld * sizeof(float);
-    __asm__ volatile("1:\n\t"
+    size_t pairs = cin / 2;
+    __asm__ volatile("tst %[n], #1\n\t"
+                     "beq 2f\n\t"
                      "vld1.32 {d16-d19}, [%[x]], %[stride]\n\t"
                      "vld1.32 {d20-d21}, [%[x2]], %[stride]\n\t"
                      "vstmia %[panel]!, {d16-d21}\n\t"
-                     "subs %[n], %[n], #1\n\t"
+                     "2:\n\t"
+                     "cmp %[pairs], #0\n\t"
+                     "beq 3f\n\t"
+                     "1:\n\t"
+                     "vld1.32 {d16-d19}, [%[x]], %[stride]\n\t"
+                     "vld1.32 {d20-d21}, [%[x2]], %[stride]\n\t"
+                     "vld1.32 {d22-d25}, [%[x]], %[stride]\n\t"
+                     "vld1.32 {d26-d27}, [%[x2]], %[stride]\n\t"
+                     "vstmia %[panel]!, {d16-d27}\n\t"
+                     "subs %[pairs], %[pairs], #1\n\t"
                      "bne 1b\n\t"
-                     : [x] "+r"(x), [x2] "+r"(x2), [panel] "+r"(panel), [n] "+r"(cin)
-                     : [stride] "r"(stride)
-                     : "cc", "memory", "d16", "d17", "d18", "d19", "d20", "d21");
+                     "3:\n\t"
+                     : [x] "+r"(x), [x2] "+r"(x2), [panel] "+r"(panel), [pairs] "+r"(pairs)
+                     : [stride] "r"(stride), [n] "r"(cin)
+                     : "cc", "memory", "d16", "d17", "d18", "d19", "d20", "d21", "d22", "d23",
+                       "d24", "d25", "d26", "d27");
 }
 #endif
 
