@@ -130,14 +130,14 @@ fn run(a: &Args) -> Result<(), String> {
         plan.steps.retain(|s| family(s) == f);
     }
     if let Some(i) = a.step {
-        let s = plan
-            .steps
-            .get(i)
-            .ok_or(format!("--step {i}: the plan has {} steps", plan.steps.len()))?;
+        let s = plan.steps.get(i).ok_or(format!(
+            "--step {i}: the plan has {} steps",
+            plan.steps.len()
+        ))?;
         let shape = format!(
             "{} {:?} -> {:?}",
             s.name,
-            s.inputs.first().map(|v| v.shape.clone()),
+            s.inputs.first().map(|v| v.shape),
             s.output.shape
         );
         let (k, macs) = (s.kernel_name.clone(), s.macs);
