@@ -15,9 +15,11 @@
  * The transposes cost one LD4 (single lane) per 4 floats in: lane l of 4 registers from
  * plane l, and one ST4 (single lane) per 4 floats out, so residual and output stay NCHW.
  * Register tile: 4 output pixels of one row (4 accumulators); the inputs of one kernel row
- * of the tile are (4 - 1) S + K pixel vectors. 3x3 rows are one asm loop per architecture
- * (row3_a64 / row3_v7); the last ow % 4 pixels, 5x5 and hard-sigmoid run the intrinsics
- * tile (`tile`).
+ * of the tile are (4 - 1) S + K pixel vectors. aarch64: 3x3 and 5x5 stride 2 rows are one
+ * asm loop (row3_a64 / row5s2_a64); the last ow % 4 pixels and 5x5 stride 1 run the
+ * intrinsics tile (`tile`). armv7: a band of rows of every (K, S) is one asm call
+ * (band<K>s<S>_v7), the last ow % 4 pixels of a row a tail tile in it. Hard-sigmoid and
+ * rows narrower than 4 pixels run the intrinsics tile.
  * Each element sums its taps in (ky, kx) order, then adds the bias and the residual.
  * Preconditions: as grt_f32_dwconv_neon, c a multiple of 4, w + 2 pad <= GRT_DW4C_MAX_PW.
  */
@@ -315,109 +317,354 @@ GRT_INLINE void row3_a64(const float *b, size_t rs, size_t n4, const float *tk,
 #endif
 
 #ifndef __aarch64__
-/* armv7: 16 q registers, so the tile keeps the 3 taps of one kernel row (q0..q2, reloaded
- * per kernel row: 2 VLD1), the bias (q3), inputs in q4..q7 and q12..q15, and the
- * accumulators in q8..q11 (the VST4 tuple d16..d23). Per tile and kernel row: 2 tap
- * loads, 3 (stride 1) or 5 (stride 2) input loads, 12 VFMA. */
+/* armv7: 16 q registers. The tile keeps the K taps of one kernel row in q0..q(K-1) (one
+ * VLDM per kernel row, tp stepping through the taps), the accumulators in q5..q8 (the VST4
+ * tuple d10..d17) and streams the (4 - 1) S + K pixel vectors of a kernel row through
+ * q9..q15: one VLDM of 7 (3x3 s1: 4) vectors, then the rest with VLD1 after the vectors they
+ * replace are used (each input's FMAs follow its load, so an accumulator still sums its taps
+ * in (ky, kx) order). The last load of a kernel row steps x to the next buffer row (rsm) or,
+ * in the last kernel row, back to the next tile (rsl). Per tile and kernel row: 1 tap load,
+ * 2 (3x3: 2, 5x5 s1: 2, 5x5 s2: 3) input loads, 4 K VFMA.
+ * Generated: each input i (in q9 + i, i >= 7 in q9 + i - 7) feeds the accumulators j with
+ * 0 <= i - S j < K, tap kx = i - S j (VMUL for the first tap of the tile). */
 #define V7_DW3S1_TILE \
-    "vld1.32 {d0-d3}, [%[tp]]!\n\t" "vld1.32 {d4-d5}, [%[tp]]!\n\t" \
-    "vld1.32 {d8-d11}, [%[x]]!\n\t" "vld1.32 {d12-d15}, [%[x]]!\n\t" "vld1.32 {d24-d27}, [%[x]], %[rsm]\n\t" \
-    "vmul.f32 q8, q4, q0\n\t" "vmul.f32 q9, q5, q0\n\t" "vmul.f32 q10, q6, q0\n\t" "vmul.f32 q11, q7, q0\n\t" \
-    "vfma.f32 q8, q5, q1\n\t" "vfma.f32 q9, q6, q1\n\t" "vfma.f32 q10, q7, q1\n\t" "vfma.f32 q11, q12, q1\n\t" \
-    "vfma.f32 q8, q6, q2\n\t" "vfma.f32 q9, q7, q2\n\t" "vfma.f32 q10, q12, q2\n\t" "vfma.f32 q11, q13, q2\n\t" \
-    "vld1.32 {d0-d3}, [%[tp]]!\n\t" "vld1.32 {d4-d5}, [%[tp]]!\n\t" \
-    "vld1.32 {d8-d11}, [%[x]]!\n\t" "vld1.32 {d12-d15}, [%[x]]!\n\t" "vld1.32 {d24-d27}, [%[x]], %[rsm]\n\t" \
-    "vfma.f32 q8, q4, q0\n\t" "vfma.f32 q9, q5, q0\n\t" "vfma.f32 q10, q6, q0\n\t" "vfma.f32 q11, q7, q0\n\t" \
-    "vfma.f32 q8, q5, q1\n\t" "vfma.f32 q9, q6, q1\n\t" "vfma.f32 q10, q7, q1\n\t" "vfma.f32 q11, q12, q1\n\t" \
-    "vfma.f32 q8, q6, q2\n\t" "vfma.f32 q9, q7, q2\n\t" "vfma.f32 q10, q12, q2\n\t" "vfma.f32 q11, q13, q2\n\t" \
-    "vld1.32 {d0-d3}, [%[tp]]!\n\t" "vld1.32 {d4-d5}, [%[tp]]!\n\t" \
-    "vld1.32 {d8-d11}, [%[x]]!\n\t" "vld1.32 {d12-d15}, [%[x]]!\n\t" "vld1.32 {d24-d27}, [%[x]], %[rsm]\n\t" \
-    "vfma.f32 q8, q4, q0\n\t" "vfma.f32 q9, q5, q0\n\t" "vfma.f32 q10, q6, q0\n\t" "vfma.f32 q11, q7, q0\n\t" \
-    "vfma.f32 q8, q5, q1\n\t" "vfma.f32 q9, q6, q1\n\t" "vfma.f32 q10, q7, q1\n\t" "vfma.f32 q11, q12, q1\n\t" \
-    "vfma.f32 q8, q6, q2\n\t" "vfma.f32 q9, q7, q2\n\t" "vfma.f32 q10, q12, q2\n\t" "vfma.f32 q11, q13, q2\n\t"
+    "vldmia %[tp]!, {d0-d5}\n\t" \
+    "vldmia %[x]!, {d18-d25}\n\t" "vld1.32 {d26-d29}, [%[x]], %[rsm]\n\t" \
+    "vmul.f32 q5, q9, q0\n\t" \
+    "vfma.f32 q5, q10, q1\n\t" "vmul.f32 q6, q10, q0\n\t" \
+    "vfma.f32 q5, q11, q2\n\t" "vfma.f32 q6, q11, q1\n\t" "vmul.f32 q7, q11, q0\n\t" \
+    "vfma.f32 q6, q12, q2\n\t" "vfma.f32 q7, q12, q1\n\t" "vmul.f32 q8, q12, q0\n\t" \
+    "vfma.f32 q7, q13, q2\n\t" "vfma.f32 q8, q13, q1\n\t" \
+    "vfma.f32 q8, q14, q2\n\t" \
+    "vldmia %[tp]!, {d0-d5}\n\t" \
+    "vldmia %[x]!, {d18-d25}\n\t" "vld1.32 {d26-d29}, [%[x]], %[rsm]\n\t" \
+    "vfma.f32 q5, q9, q0\n\t" \
+    "vfma.f32 q5, q10, q1\n\t" "vfma.f32 q6, q10, q0\n\t" \
+    "vfma.f32 q5, q11, q2\n\t" "vfma.f32 q6, q11, q1\n\t" "vfma.f32 q7, q11, q0\n\t" \
+    "vfma.f32 q6, q12, q2\n\t" "vfma.f32 q7, q12, q1\n\t" "vfma.f32 q8, q12, q0\n\t" \
+    "vfma.f32 q7, q13, q2\n\t" "vfma.f32 q8, q13, q1\n\t" \
+    "vfma.f32 q8, q14, q2\n\t" \
+    "vldmia %[tp]!, {d0-d5}\n\t" \
+    "vldmia %[x]!, {d18-d25}\n\t" "vld1.32 {d26-d29}, [%[x]], %[rsl]\n\t" \
+    "vfma.f32 q5, q9, q0\n\t" \
+    "vfma.f32 q5, q10, q1\n\t" "vfma.f32 q6, q10, q0\n\t" \
+    "vfma.f32 q5, q11, q2\n\t" "vfma.f32 q6, q11, q1\n\t" "vfma.f32 q7, q11, q0\n\t" \
+    "vfma.f32 q6, q12, q2\n\t" "vfma.f32 q7, q12, q1\n\t" "vfma.f32 q8, q12, q0\n\t" \
+    "vfma.f32 q7, q13, q2\n\t" "vfma.f32 q8, q13, q1\n\t" \
+    "vfma.f32 q8, q14, q2\n\t"
 
 #define V7_DW3S2_TILE \
-    "vld1.32 {d0-d3}, [%[tp]]!\n\t" "vld1.32 {d4-d5}, [%[tp]]!\n\t" \
-    "vld1.32 {d8-d11}, [%[x]]!\n\t" "vld1.32 {d12-d15}, [%[x]]!\n\t" "vld1.32 {d24-d27}, [%[x]]!\n\t" "vld1.32 {d28-d31}, [%[x]]!\n\t" \
-    "vmul.f32 q8, q4, q0\n\t" "vmul.f32 q9, q6, q0\n\t" "vmul.f32 q10, q12, q0\n\t" "vmul.f32 q11, q14, q0\n\t" \
-    "vfma.f32 q8, q5, q1\n\t" "vfma.f32 q9, q7, q1\n\t" "vfma.f32 q10, q13, q1\n\t" "vfma.f32 q11, q15, q1\n\t" \
-    "vfma.f32 q8, q6, q2\n\t" "vfma.f32 q9, q12, q2\n\t" "vfma.f32 q10, q14, q2\n\t" \
-    "vld1.32 {d8-d9}, [%[x]], %[rsm]\n\t" "vfma.f32 q11, q4, q2\n\t" \
-    "vld1.32 {d0-d3}, [%[tp]]!\n\t" "vld1.32 {d4-d5}, [%[tp]]!\n\t" \
-    "vld1.32 {d8-d11}, [%[x]]!\n\t" "vld1.32 {d12-d15}, [%[x]]!\n\t" "vld1.32 {d24-d27}, [%[x]]!\n\t" "vld1.32 {d28-d31}, [%[x]]!\n\t" \
-    "vfma.f32 q8, q4, q0\n\t" "vfma.f32 q9, q6, q0\n\t" "vfma.f32 q10, q12, q0\n\t" "vfma.f32 q11, q14, q0\n\t" \
-    "vfma.f32 q8, q5, q1\n\t" "vfma.f32 q9, q7, q1\n\t" "vfma.f32 q10, q13, q1\n\t" "vfma.f32 q11, q15, q1\n\t" \
-    "vfma.f32 q8, q6, q2\n\t" "vfma.f32 q9, q12, q2\n\t" "vfma.f32 q10, q14, q2\n\t" \
-    "vld1.32 {d8-d9}, [%[x]], %[rsm]\n\t" "vfma.f32 q11, q4, q2\n\t" \
-    "vld1.32 {d0-d3}, [%[tp]]!\n\t" "vld1.32 {d4-d5}, [%[tp]]!\n\t" \
-    "vld1.32 {d8-d11}, [%[x]]!\n\t" "vld1.32 {d12-d15}, [%[x]]!\n\t" "vld1.32 {d24-d27}, [%[x]]!\n\t" "vld1.32 {d28-d31}, [%[x]]!\n\t" \
-    "vfma.f32 q8, q4, q0\n\t" "vfma.f32 q9, q6, q0\n\t" "vfma.f32 q10, q12, q0\n\t" "vfma.f32 q11, q14, q0\n\t" \
-    "vfma.f32 q8, q5, q1\n\t" "vfma.f32 q9, q7, q1\n\t" "vfma.f32 q10, q13, q1\n\t" "vfma.f32 q11, q15, q1\n\t" \
-    "vfma.f32 q8, q6, q2\n\t" "vfma.f32 q9, q12, q2\n\t" "vfma.f32 q10, q14, q2\n\t" \
-    "vld1.32 {d8-d9}, [%[x]], %[rsm]\n\t" "vfma.f32 q11, q4, q2\n\t"
+    "vldmia %[tp]!, {d0-d5}\n\t" \
+    "vldmia %[x]!, {d18-d31}\n\t" \
+    "vmul.f32 q5, q9, q0\n\t" \
+    "vfma.f32 q5, q10, q1\n\t" \
+    "vfma.f32 q5, q11, q2\n\t" "vmul.f32 q6, q11, q0\n\t" \
+    "vfma.f32 q6, q12, q1\n\t" \
+    "vfma.f32 q6, q13, q2\n\t" "vmul.f32 q7, q13, q0\n\t" \
+    "vfma.f32 q7, q14, q1\n\t" \
+    "vfma.f32 q7, q15, q2\n\t" "vmul.f32 q8, q15, q0\n\t" \
+    "vld1.32 {d18-d21}, [%[x]], %[rsm]\n\t" \
+    "vfma.f32 q8, q9, q1\n\t" \
+    "vfma.f32 q8, q10, q2\n\t" \
+    "vldmia %[tp]!, {d0-d5}\n\t" \
+    "vldmia %[x]!, {d18-d31}\n\t" \
+    "vfma.f32 q5, q9, q0\n\t" \
+    "vfma.f32 q5, q10, q1\n\t" \
+    "vfma.f32 q5, q11, q2\n\t" "vfma.f32 q6, q11, q0\n\t" \
+    "vfma.f32 q6, q12, q1\n\t" \
+    "vfma.f32 q6, q13, q2\n\t" "vfma.f32 q7, q13, q0\n\t" \
+    "vfma.f32 q7, q14, q1\n\t" \
+    "vfma.f32 q7, q15, q2\n\t" "vfma.f32 q8, q15, q0\n\t" \
+    "vld1.32 {d18-d21}, [%[x]], %[rsm]\n\t" \
+    "vfma.f32 q8, q9, q1\n\t" \
+    "vfma.f32 q8, q10, q2\n\t" \
+    "vldmia %[tp]!, {d0-d5}\n\t" \
+    "vldmia %[x]!, {d18-d31}\n\t" \
+    "vfma.f32 q5, q9, q0\n\t" \
+    "vfma.f32 q5, q10, q1\n\t" \
+    "vfma.f32 q5, q11, q2\n\t" "vfma.f32 q6, q11, q0\n\t" \
+    "vfma.f32 q6, q12, q1\n\t" \
+    "vfma.f32 q6, q13, q2\n\t" "vfma.f32 q7, q13, q0\n\t" \
+    "vfma.f32 q7, q14, q1\n\t" \
+    "vfma.f32 q7, q15, q2\n\t" "vfma.f32 q8, q15, q0\n\t" \
+    "vld1.32 {d18-d21}, [%[x]], %[rsl]\n\t" \
+    "vfma.f32 q8, q9, q1\n\t" \
+    "vfma.f32 q8, q10, q2\n\t"
 
-#define V7_EP_BIAS                                                                             \
-    "vadd.f32 q8, q8, q3\n\tvadd.f32 q9, q9, q3\n\tvadd.f32 q10, q10, q3\n\tvadd.f32 q11, q11, q3\n\t"
-#define V7_EP_RES                                                                              \
-    "vld4.32 {d8[0], d10[0], d12[0], d14[0]}, [%[r]], %[ps]\n\t"                               \
-    "vld4.32 {d8[1], d10[1], d12[1], d14[1]}, [%[r]], %[ps]\n\t"                               \
-    "vld4.32 {d9[0], d11[0], d13[0], d15[0]}, [%[r]], %[ps]\n\t"                               \
-    "vld4.32 {d9[1], d11[1], d13[1], d15[1]}, [%[r]], %[ps]\n\t"                               \
-    "sub %[r], %[r], %[ps], lsl #2\n\t"                                                        \
-    "add %[r], %[r], #16\n\t"                                                                  \
-    "vadd.f32 q8, q8, q4\n\tvadd.f32 q9, q9, q5\n\tvadd.f32 q10, q10, q6\n\tvadd.f32 q11, q11, q7\n\t"
+#define V7_DW5S1_TILE \
+    "vldmia %[tp]!, {d0-d9}\n\t" \
+    "vldmia %[x]!, {d18-d31}\n\t" \
+    "vmul.f32 q5, q9, q0\n\t" \
+    "vfma.f32 q5, q10, q1\n\t" "vmul.f32 q6, q10, q0\n\t" \
+    "vfma.f32 q5, q11, q2\n\t" "vfma.f32 q6, q11, q1\n\t" "vmul.f32 q7, q11, q0\n\t" \
+    "vfma.f32 q5, q12, q3\n\t" "vfma.f32 q6, q12, q2\n\t" "vfma.f32 q7, q12, q1\n\t" "vmul.f32 q8, q12, q0\n\t" \
+    "vfma.f32 q5, q13, q4\n\t" "vfma.f32 q6, q13, q3\n\t" "vfma.f32 q7, q13, q2\n\t" "vfma.f32 q8, q13, q1\n\t" \
+    "vfma.f32 q6, q14, q4\n\t" "vfma.f32 q7, q14, q3\n\t" "vfma.f32 q8, q14, q2\n\t" \
+    "vfma.f32 q7, q15, q4\n\t" "vfma.f32 q8, q15, q3\n\t" \
+    "vld1.32 {d18-d19}, [%[x]], %[rsm]\n\t" \
+    "vfma.f32 q8, q9, q4\n\t" \
+    "vldmia %[tp]!, {d0-d9}\n\t" \
+    "vldmia %[x]!, {d18-d31}\n\t" \
+    "vfma.f32 q5, q9, q0\n\t" \
+    "vfma.f32 q5, q10, q1\n\t" "vfma.f32 q6, q10, q0\n\t" \
+    "vfma.f32 q5, q11, q2\n\t" "vfma.f32 q6, q11, q1\n\t" "vfma.f32 q7, q11, q0\n\t" \
+    "vfma.f32 q5, q12, q3\n\t" "vfma.f32 q6, q12, q2\n\t" "vfma.f32 q7, q12, q1\n\t" "vfma.f32 q8, q12, q0\n\t" \
+    "vfma.f32 q5, q13, q4\n\t" "vfma.f32 q6, q13, q3\n\t" "vfma.f32 q7, q13, q2\n\t" "vfma.f32 q8, q13, q1\n\t" \
+    "vfma.f32 q6, q14, q4\n\t" "vfma.f32 q7, q14, q3\n\t" "vfma.f32 q8, q14, q2\n\t" \
+    "vfma.f32 q7, q15, q4\n\t" "vfma.f32 q8, q15, q3\n\t" \
+    "vld1.32 {d18-d19}, [%[x]], %[rsm]\n\t" \
+    "vfma.f32 q8, q9, q4\n\t" \
+    "vldmia %[tp]!, {d0-d9}\n\t" \
+    "vldmia %[x]!, {d18-d31}\n\t" \
+    "vfma.f32 q5, q9, q0\n\t" \
+    "vfma.f32 q5, q10, q1\n\t" "vfma.f32 q6, q10, q0\n\t" \
+    "vfma.f32 q5, q11, q2\n\t" "vfma.f32 q6, q11, q1\n\t" "vfma.f32 q7, q11, q0\n\t" \
+    "vfma.f32 q5, q12, q3\n\t" "vfma.f32 q6, q12, q2\n\t" "vfma.f32 q7, q12, q1\n\t" "vfma.f32 q8, q12, q0\n\t" \
+    "vfma.f32 q5, q13, q4\n\t" "vfma.f32 q6, q13, q3\n\t" "vfma.f32 q7, q13, q2\n\t" "vfma.f32 q8, q13, q1\n\t" \
+    "vfma.f32 q6, q14, q4\n\t" "vfma.f32 q7, q14, q3\n\t" "vfma.f32 q8, q14, q2\n\t" \
+    "vfma.f32 q7, q15, q4\n\t" "vfma.f32 q8, q15, q3\n\t" \
+    "vld1.32 {d18-d19}, [%[x]], %[rsm]\n\t" \
+    "vfma.f32 q8, q9, q4\n\t" \
+    "vldmia %[tp]!, {d0-d9}\n\t" \
+    "vldmia %[x]!, {d18-d31}\n\t" \
+    "vfma.f32 q5, q9, q0\n\t" \
+    "vfma.f32 q5, q10, q1\n\t" "vfma.f32 q6, q10, q0\n\t" \
+    "vfma.f32 q5, q11, q2\n\t" "vfma.f32 q6, q11, q1\n\t" "vfma.f32 q7, q11, q0\n\t" \
+    "vfma.f32 q5, q12, q3\n\t" "vfma.f32 q6, q12, q2\n\t" "vfma.f32 q7, q12, q1\n\t" "vfma.f32 q8, q12, q0\n\t" \
+    "vfma.f32 q5, q13, q4\n\t" "vfma.f32 q6, q13, q3\n\t" "vfma.f32 q7, q13, q2\n\t" "vfma.f32 q8, q13, q1\n\t" \
+    "vfma.f32 q6, q14, q4\n\t" "vfma.f32 q7, q14, q3\n\t" "vfma.f32 q8, q14, q2\n\t" \
+    "vfma.f32 q7, q15, q4\n\t" "vfma.f32 q8, q15, q3\n\t" \
+    "vld1.32 {d18-d19}, [%[x]], %[rsm]\n\t" \
+    "vfma.f32 q8, q9, q4\n\t" \
+    "vldmia %[tp]!, {d0-d9}\n\t" \
+    "vldmia %[x]!, {d18-d31}\n\t" \
+    "vfma.f32 q5, q9, q0\n\t" \
+    "vfma.f32 q5, q10, q1\n\t" "vfma.f32 q6, q10, q0\n\t" \
+    "vfma.f32 q5, q11, q2\n\t" "vfma.f32 q6, q11, q1\n\t" "vfma.f32 q7, q11, q0\n\t" \
+    "vfma.f32 q5, q12, q3\n\t" "vfma.f32 q6, q12, q2\n\t" "vfma.f32 q7, q12, q1\n\t" "vfma.f32 q8, q12, q0\n\t" \
+    "vfma.f32 q5, q13, q4\n\t" "vfma.f32 q6, q13, q3\n\t" "vfma.f32 q7, q13, q2\n\t" "vfma.f32 q8, q13, q1\n\t" \
+    "vfma.f32 q6, q14, q4\n\t" "vfma.f32 q7, q14, q3\n\t" "vfma.f32 q8, q14, q2\n\t" \
+    "vfma.f32 q7, q15, q4\n\t" "vfma.f32 q8, q15, q3\n\t" \
+    "vld1.32 {d18-d19}, [%[x]], %[rsl]\n\t" \
+    "vfma.f32 q8, q9, q4\n\t"
+
+#define V7_DW5S2_TILE \
+    "vldmia %[tp]!, {d0-d9}\n\t" \
+    "vldmia %[x]!, {d18-d31}\n\t" \
+    "vmul.f32 q5, q9, q0\n\t" \
+    "vfma.f32 q5, q10, q1\n\t" \
+    "vfma.f32 q5, q11, q2\n\t" "vmul.f32 q6, q11, q0\n\t" \
+    "vfma.f32 q5, q12, q3\n\t" "vfma.f32 q6, q12, q1\n\t" \
+    "vfma.f32 q5, q13, q4\n\t" "vfma.f32 q6, q13, q2\n\t" "vmul.f32 q7, q13, q0\n\t" \
+    "vfma.f32 q6, q14, q3\n\t" "vfma.f32 q7, q14, q1\n\t" \
+    "vfma.f32 q6, q15, q4\n\t" "vfma.f32 q7, q15, q2\n\t" "vmul.f32 q8, q15, q0\n\t" \
+    "vld1.32 {d18-d21}, [%[x]]!\n\t" \
+    "vfma.f32 q7, q9, q3\n\t" "vfma.f32 q8, q9, q1\n\t" \
+    "vfma.f32 q7, q10, q4\n\t" "vfma.f32 q8, q10, q2\n\t" \
+    "vld1.32 {d22-d25}, [%[x]], %[rsm]\n\t" \
+    "vfma.f32 q8, q11, q3\n\t" \
+    "vfma.f32 q8, q12, q4\n\t" \
+    "vldmia %[tp]!, {d0-d9}\n\t" \
+    "vldmia %[x]!, {d18-d31}\n\t" \
+    "vfma.f32 q5, q9, q0\n\t" \
+    "vfma.f32 q5, q10, q1\n\t" \
+    "vfma.f32 q5, q11, q2\n\t" "vfma.f32 q6, q11, q0\n\t" \
+    "vfma.f32 q5, q12, q3\n\t" "vfma.f32 q6, q12, q1\n\t" \
+    "vfma.f32 q5, q13, q4\n\t" "vfma.f32 q6, q13, q2\n\t" "vfma.f32 q7, q13, q0\n\t" \
+    "vfma.f32 q6, q14, q3\n\t" "vfma.f32 q7, q14, q1\n\t" \
+    "vfma.f32 q6, q15, q4\n\t" "vfma.f32 q7, q15, q2\n\t" "vfma.f32 q8, q15, q0\n\t" \
+    "vld1.32 {d18-d21}, [%[x]]!\n\t" \
+    "vfma.f32 q7, q9, q3\n\t" "vfma.f32 q8, q9, q1\n\t" \
+    "vfma.f32 q7, q10, q4\n\t" "vfma.f32 q8, q10, q2\n\t" \
+    "vld1.32 {d22-d25}, [%[x]], %[rsm]\n\t" \
+    "vfma.f32 q8, q11, q3\n\t" \
+    "vfma.f32 q8, q12, q4\n\t" \
+    "vldmia %[tp]!, {d0-d9}\n\t" \
+    "vldmia %[x]!, {d18-d31}\n\t" \
+    "vfma.f32 q5, q9, q0\n\t" \
+    "vfma.f32 q5, q10, q1\n\t" \
+    "vfma.f32 q5, q11, q2\n\t" "vfma.f32 q6, q11, q0\n\t" \
+    "vfma.f32 q5, q12, q3\n\t" "vfma.f32 q6, q12, q1\n\t" \
+    "vfma.f32 q5, q13, q4\n\t" "vfma.f32 q6, q13, q2\n\t" "vfma.f32 q7, q13, q0\n\t" \
+    "vfma.f32 q6, q14, q3\n\t" "vfma.f32 q7, q14, q1\n\t" \
+    "vfma.f32 q6, q15, q4\n\t" "vfma.f32 q7, q15, q2\n\t" "vfma.f32 q8, q15, q0\n\t" \
+    "vld1.32 {d18-d21}, [%[x]]!\n\t" \
+    "vfma.f32 q7, q9, q3\n\t" "vfma.f32 q8, q9, q1\n\t" \
+    "vfma.f32 q7, q10, q4\n\t" "vfma.f32 q8, q10, q2\n\t" \
+    "vld1.32 {d22-d25}, [%[x]], %[rsm]\n\t" \
+    "vfma.f32 q8, q11, q3\n\t" \
+    "vfma.f32 q8, q12, q4\n\t" \
+    "vldmia %[tp]!, {d0-d9}\n\t" \
+    "vldmia %[x]!, {d18-d31}\n\t" \
+    "vfma.f32 q5, q9, q0\n\t" \
+    "vfma.f32 q5, q10, q1\n\t" \
+    "vfma.f32 q5, q11, q2\n\t" "vfma.f32 q6, q11, q0\n\t" \
+    "vfma.f32 q5, q12, q3\n\t" "vfma.f32 q6, q12, q1\n\t" \
+    "vfma.f32 q5, q13, q4\n\t" "vfma.f32 q6, q13, q2\n\t" "vfma.f32 q7, q13, q0\n\t" \
+    "vfma.f32 q6, q14, q3\n\t" "vfma.f32 q7, q14, q1\n\t" \
+    "vfma.f32 q6, q15, q4\n\t" "vfma.f32 q7, q15, q2\n\t" "vfma.f32 q8, q15, q0\n\t" \
+    "vld1.32 {d18-d21}, [%[x]]!\n\t" \
+    "vfma.f32 q7, q9, q3\n\t" "vfma.f32 q8, q9, q1\n\t" \
+    "vfma.f32 q7, q10, q4\n\t" "vfma.f32 q8, q10, q2\n\t" \
+    "vld1.32 {d22-d25}, [%[x]], %[rsm]\n\t" \
+    "vfma.f32 q8, q11, q3\n\t" \
+    "vfma.f32 q8, q12, q4\n\t" \
+    "vldmia %[tp]!, {d0-d9}\n\t" \
+    "vldmia %[x]!, {d18-d31}\n\t" \
+    "vfma.f32 q5, q9, q0\n\t" \
+    "vfma.f32 q5, q10, q1\n\t" \
+    "vfma.f32 q5, q11, q2\n\t" "vfma.f32 q6, q11, q0\n\t" \
+    "vfma.f32 q5, q12, q3\n\t" "vfma.f32 q6, q12, q1\n\t" \
+    "vfma.f32 q5, q13, q4\n\t" "vfma.f32 q6, q13, q2\n\t" "vfma.f32 q7, q13, q0\n\t" \
+    "vfma.f32 q6, q14, q3\n\t" "vfma.f32 q7, q14, q1\n\t" \
+    "vfma.f32 q6, q15, q4\n\t" "vfma.f32 q7, q15, q2\n\t" "vfma.f32 q8, q15, q0\n\t" \
+    "vld1.32 {d18-d21}, [%[x]]!\n\t" \
+    "vfma.f32 q7, q9, q3\n\t" "vfma.f32 q8, q9, q1\n\t" \
+    "vfma.f32 q7, q10, q4\n\t" "vfma.f32 q8, q10, q2\n\t" \
+    "vld1.32 {d22-d25}, [%[x]], %[rsl]\n\t" \
+    "vfma.f32 q8, q11, q3\n\t" \
+    "vfma.f32 q8, q12, q4\n\t"
+
+/* Epilogue on q5..q8: the bias, 0 and 6 after the taps (tp is then at them; it steps back
+ * by TT = 16 K K bytes), residual (4 planes transposed by VLD4 into q9..q12), ReLU / ReLU6,
+ * the VST4 store to the 4 output planes. Residual and output pointers step by the plane
+ * stride ps and, at the 4th plane, by psb = 16 - 3 ps back to plane 0, 4 pixels on. */
+#define V7_EP_BIAS(TT)                                                                         \
+    "vldmia %[tp], {d0-d5}\n\t"                                                               \
+    "sub %[tp], %[tp], #" TT "\n\t"                                                            \
+    "vadd.f32 q5, q5, q0\n\tvadd.f32 q6, q6, q0\n\tvadd.f32 q7, q7, q0\n\tvadd.f32 q8, q8, q0\n\t"
 #define V7_EP_RELU                                                                             \
-    "vmov.i32 q4, #0\n\t"                                                                      \
-    "vmax.f32 q8, q8, q4\n\tvmax.f32 q9, q9, q4\n\tvmax.f32 q10, q10, q4\n\tvmax.f32 q11, q11, q4\n\t"
+    "vmax.f32 q5, q5, q1\n\tvmax.f32 q6, q6, q1\n\tvmax.f32 q7, q7, q1\n\tvmax.f32 q8, q8, q1\n\t"
 #define V7_EP_MIN6                                                                             \
-    "vmov.f32 q5, #6.0\n\t"                                                                    \
-    "vmin.f32 q8, q8, q5\n\tvmin.f32 q9, q9, q5\n\tvmin.f32 q10, q10, q5\n\tvmin.f32 q11, q11, q5\n\t"
-#define V7_EP_STORE                                                                            \
-    "vst4.32 {d16[0], d18[0], d20[0], d22[0]}, [%[o]], %[ps]\n\t"                              \
-    "vst4.32 {d16[1], d18[1], d20[1], d22[1]}, [%[o]], %[ps]\n\t"                              \
-    "vst4.32 {d17[0], d19[0], d21[0], d23[0]}, [%[o]], %[ps]\n\t"                              \
-    "vst4.32 {d17[1], d19[1], d21[1], d23[1]}, [%[o]], %[ps]\n\t"                              \
-    "sub %[o], %[o], %[ps], lsl #2\n\t"                                                        \
-    "add %[o], %[o], #16\n\t"
-#define V7_ROW3_ASM(body)                                                                      \
-    __asm__ volatile("vldr d6, [%[tp], #144]\n\t"                                               \
-                     "vldr d7, [%[tp], #152]\n\t"                                              \
-                     "1:\n\t" body "sub %[x], %[x], %[rsb]\n\t"                                \
-                     "sub %[tp], %[tp], #144\n\t"                                              \
+    "vmin.f32 q5, q5, q2\n\tvmin.f32 q6, q6, q2\n\tvmin.f32 q7, q7, q2\n\tvmin.f32 q8, q8, q2\n\t"
+#define V7_EP_RES \
+    "vld4.32 {d18[0], d20[0], d22[0], d24[0]}, [%[r]], %[ps]\n\t" \
+    "vld4.32 {d18[1], d20[1], d22[1], d24[1]}, [%[r]], %[ps]\n\t" \
+    "vld4.32 {d19[0], d21[0], d23[0], d25[0]}, [%[r]], %[ps]\n\t" \
+    "vld4.32 {d19[1], d21[1], d23[1], d25[1]}, [%[r]], %[psb]\n\t" \
+    "vadd.f32 q5, q5, q9\n\tvadd.f32 q6, q6, q10\n\tvadd.f32 q7, q7, q11\n\tvadd.f32 q8, q8, q12\n\t"
+#define V7_EP_STORE \
+    "vst4.32 {d10[0], d12[0], d14[0], d16[0]}, [%[o]], %[ps]\n\t" \
+    "vst4.32 {d10[1], d12[1], d14[1], d16[1]}, [%[o]], %[ps]\n\t" \
+    "vst4.32 {d11[0], d13[0], d15[0], d17[0]}, [%[o]], %[ps]\n\t" \
+    "vst4.32 {d11[1], d13[1], d15[1], d17[1]}, [%[o]], %[psb]\n\t"
+/* The last n (1..3) pixels of a row (the tail tile, which starts 4 - n pixels early):
+ * residual into q9.., added to the last n accumulators, and the store of those. The
+ * pointers step by 16 at the 4th plane and back by 16 - 4 n. */
+#define V7_EP_RES1 \
+    "vld1.32 {d18[0]}, [%[r]], %[ps]\n\t" \
+    "vld1.32 {d18[1]}, [%[r]], %[ps]\n\t" \
+    "vld1.32 {d19[0]}, [%[r]], %[ps]\n\t" \
+    "vld1.32 {d19[1]}, [%[r]], %[psb]\n\t" \
+    "sub %[r], %[r], #12\n\t" \
+    "vadd.f32 q8, q8, q9\n\t"
+#define V7_EP_STORE1 \
+    "vst1.32 {d16[0]}, [%[o]], %[ps]\n\t" \
+    "vst1.32 {d16[1]}, [%[o]], %[ps]\n\t" \
+    "vst1.32 {d17[0]}, [%[o]], %[ps]\n\t" \
+    "vst1.32 {d17[1]}, [%[o]], %[psb]\n\t" \
+    "sub %[o], %[o], #12\n\t"
+#define V7_EP_RES2 \
+    "vld2.32 {d18[0], d20[0]}, [%[r]], %[ps]\n\t" \
+    "vld2.32 {d18[1], d20[1]}, [%[r]], %[ps]\n\t" \
+    "vld2.32 {d19[0], d21[0]}, [%[r]], %[ps]\n\t" \
+    "vld2.32 {d19[1], d21[1]}, [%[r]], %[psb]\n\t" \
+    "sub %[r], %[r], #8\n\t" \
+    "vadd.f32 q7, q7, q9\n\tvadd.f32 q8, q8, q10\n\t"
+#define V7_EP_STORE2 \
+    "vst2.32 {d14[0], d16[0]}, [%[o]], %[ps]\n\t" \
+    "vst2.32 {d14[1], d16[1]}, [%[o]], %[ps]\n\t" \
+    "vst2.32 {d15[0], d17[0]}, [%[o]], %[ps]\n\t" \
+    "vst2.32 {d15[1], d17[1]}, [%[o]], %[psb]\n\t" \
+    "sub %[o], %[o], #8\n\t"
+#define V7_EP_RES3 \
+    "vld3.32 {d18[0], d20[0], d22[0]}, [%[r]], %[ps]\n\t" \
+    "vld3.32 {d18[1], d20[1], d22[1]}, [%[r]], %[ps]\n\t" \
+    "vld3.32 {d19[0], d21[0], d23[0]}, [%[r]], %[ps]\n\t" \
+    "vld3.32 {d19[1], d21[1], d23[1]}, [%[r]], %[psb]\n\t" \
+    "sub %[r], %[r], #4\n\t" \
+    "vadd.f32 q6, q6, q9\n\tvadd.f32 q7, q7, q10\n\tvadd.f32 q8, q8, q11\n\t"
+#define V7_EP_STORE3 \
+    "vst3.32 {d12[0], d14[0], d16[0]}, [%[o]], %[ps]\n\t" \
+    "vst3.32 {d12[1], d14[1], d16[1]}, [%[o]], %[ps]\n\t" \
+    "vst3.32 {d13[0], d15[0], d17[0]}, [%[o]], %[ps]\n\t" \
+    "vst3.32 {d13[1], d15[1], d17[1]}, [%[o]], %[psb]\n\t" \
+    "sub %[o], %[o], #4\n\t"
+/* A band of rows: per row, n4 tiles of 4 pixels, then (tn = ow % 4 != 0) one tail tile of
+ * the last 4 pixels, 4 - tn pixels back (tb bytes of buffer), which stores only its last
+ * tn pixels; x then steps to the next row (rowstep). Row constants are read from prm
+ * (n scratch): n4, tn, tb, rowstep, and the rows left, counted down in place. */
+#define V7_BAND_ASM(tile, TT, ep4, ep1, ep2, ep3)                                             \
+    __asm__ volatile("1:\n\t"                                                                  \
+                     "ldr %[n], [%[prm]]\n\t"                                                  \
+                     "2:\n\t" tile V7_EP_BIAS(TT) ep4 "subs %[n], %[n], #1\n\t"               \
+                     "bne 2b\n\t"                                                              \
+                     "ldr %[n], [%[prm], #4]\n\t"                                              \
+                     "cmp %[n], #0\n\t"                                                        \
+                     "beq 7f\n\t"                                                              \
+                     "ldr %[n], [%[prm], #8]\n\t"                                              \
+                     "sub %[x], %[x], %[n]\n\t" tile V7_EP_BIAS(TT)                            \
+                     "ldr %[n], [%[prm], #4]\n\t"                                              \
+                     "cmp %[n], #2\n\t"                                                        \
+                     "blt 4f\n\t"                                                              \
+                     "beq 5f\n\t" ep3 "b 7f\n\t"                                               \
+                     "4:\n\t" ep1 "b 7f\n\t"                                                   \
+                     "5:\n\t" ep2 "7:\n\t"                                                     \
+                     "ldr %[n], [%[prm], #12]\n\t"                                             \
+                     "add %[x], %[x], %[n]\n\t"                                                \
+                     "ldr %[n], [%[prm], #16]\n\t"                                             \
                      "subs %[n], %[n], #1\n\t"                                                 \
+                     "str %[n], [%[prm], #16]\n\t"                                             \
                      "bne 1b\n\t"                                                              \
-                     : [r] "+r"(r), [o] "+r"(o), [n] "+r"(n), [tp] "+r"(tp), [x] "+r"(x)       \
-                     : [rsm] "r"(rsm), [rsb] "r"(rsb), [ps] "r"(ps)                            \
+                     : [x] "+r"(x), [tp] "+r"(tp), [o] "+r"(o), [r] "+r"(r), [n] "=&r"(n)      \
+                     : [prm] "r"(prm), [ps] "r"(ps), [psb] "r"(psb), [rsm] "r"(rsm),           \
+                       [rsl] "r"(rsl)                                                          \
                      : "q0", "q1", "q2", "q3", "q4", "q5", "q6", "q7", "q8", "q9", "q10", "q11", \
                        "q12", "q13", "q14", "q15", "cc", "memory")
-#define V7_ROW3_ACTS(tile, res)                                                                \
+#define V7_BAND_ACT(tile, TT, res, res1, res2, res3, act)                                      \
+    V7_BAND_ASM(tile, TT, res act V7_EP_STORE, res1 act V7_EP_STORE1, res2 act V7_EP_STORE2,    \
+                res3 act V7_EP_STORE3)
+#define V7_BAND_RES(tile, TT, res, res1, res2, res3)                                           \
     if (act == GRT_ACT_RELU) {                                                                 \
-        V7_ROW3_ASM(tile V7_EP_BIAS res V7_EP_RELU V7_EP_STORE);                               \
+        V7_BAND_ACT(tile, TT, res, res1, res2, res3, V7_EP_RELU);                              \
     } else if (act == GRT_ACT_RELU6) {                                                         \
-        V7_ROW3_ASM(tile V7_EP_BIAS res V7_EP_RELU V7_EP_MIN6 V7_EP_STORE);                    \
+        V7_BAND_ACT(tile, TT, res, res1, res2, res3, V7_EP_RELU V7_EP_MIN6);                   \
     } else {                                                                                   \
-        V7_ROW3_ASM(tile V7_EP_BIAS res V7_EP_STORE);                                          \
+        V7_BAND_ACT(tile, TT, res, res1, res2, res3, "");                                      \
     }
 
-/* As row3_a64. Out of line: inlined into the function with the 64 KiB buffer, the asm
- * block's 8 core registers are more than GCC can give with the frame pointer. */
-static __attribute__((noinline)) void row3_v7(const float *b, size_t rs, size_t n4,
-                                              const float *tk, const float *r, float *o,
-                                              size_t ps, int S, int act) {
-    const float *tp = tk;
-    const float *x = b;
-    size_t n = n4;
-    const size_t rsm = rs - 64 * (size_t)S, rsb = 3 * rs - 64 * (size_t)S;
-    if (S == 1 && r != NULL) {
-        V7_ROW3_ACTS(V7_DW3S1_TILE, V7_EP_RES)
-    } else if (S == 1) {
-        V7_ROW3_ACTS(V7_DW3S1_TILE, "")
-    } else if (r != NULL) {
-        V7_ROW3_ACTS(V7_DW3S2_TILE, V7_EP_RES)
-    } else {
-        V7_ROW3_ACTS(V7_DW3S2_TILE, "")
+/* Row constants of a band (read by the asm at these byte offsets: 0, 4, 8, 12, 16). */
+struct band_prm {
+    size_t n4, tn, tb, rowstep, rows;
+};
+
+/* rows >= 1 output rows of ow >= 4 pixels (act: none, ReLU or ReLU6): b the buffer at the
+ * band's first row, r / o the residual (or NULL) and output of plane 0 at the band's first
+ * row (output rows contiguous, planes ps bytes apart); tk: the K K tap vectors, the bias, 0
+ * and 6. PRE: the bytes a kernel row's loads step x before its last load. Out of line: the
+ * asm needs 10 core registers. */
+#define V7_BAND_FN(K, SD, TT, PRE)                                                              \
+    static __attribute__((noinline)) void band##K##s##SD##_v7(                                  \
+        const float *b, size_t rs, size_t ow, size_t rows, const float *tk, const float *res, \
+        float *out, size_t ps, int act) {                                                      \
+        struct band_prm prm_ = {ow / 4, ow % 4, (4 - ow % 4) * 16 * SD, SD * rs - 16 * SD * ow,   \
+                                rows};                                                         \
+        struct band_prm *prm = &prm_;                                                          \
+        const float *x = b, *tp = tk, *r = res != NULL ? res : out;                            \
+        float *o = out;                                                                        \
+        size_t n;                                                                              \
+        const size_t psb = 16 - 3 * ps, rsm = rs - PRE, rsl = 64 * SD - (K - 1) * rs - PRE;     \
+        if (res != NULL) {                                                                     \
+            V7_BAND_RES(V7_DW##K##S##SD##_TILE, TT, V7_EP_RES, V7_EP_RES1, V7_EP_RES2,          \
+                        V7_EP_RES3)                                                            \
+        } else {                                                                               \
+            V7_BAND_RES(V7_DW##K##S##SD##_TILE, TT, "", "", "", "")                             \
+        }                                                                                      \
     }
-}
+V7_BAND_FN(3, 1, "144", 64)
+V7_BAND_FN(3, 2, "144", 112)
+V7_BAND_FN(5, 1, "400", 112)
+V7_BAND_FN(5, 2, "400", 144)
 #endif
 
 #ifdef __aarch64__
@@ -592,6 +839,15 @@ GRT_INLINE void dw4c(const float *in, size_t c, size_t h, size_t w, const float 
                     }
                 }
             }
+#ifndef __aarch64__
+            if (act != GRT_ACT_HARDSIGMOID && ow >= 4) {
+                const float *rr = r != NULL ? r + oy0 * ow : NULL;
+                (K == 3 ? (S == 1 ? band3s1_v7 : band3s2_v7)
+                        : (S == 1 ? band5s1_v7 : band5s2_v7))(buf, rs, ow, oy1 - oy0, tmem, rr,
+                                                              o + oy0 * ow, ops, act);
+                continue;
+            }
+#endif
             for (size_t oy = oy0; oy < oy1; oy++) {
                 const float *b = buf + (oy - oy0) * (size_t)S * pw * 4;
                 const float *rr = r != NULL ? r + oy * ow : NULL;
@@ -602,15 +858,11 @@ GRT_INLINE void dw4c(const float *in, size_t c, size_t h, size_t w, const float 
                     row5s2_a64(b, rs, ow / 4, tmem, rr, oo, ops, act);
                     ox = ow & ~(size_t)3;
                 }
-#endif
                 if (K == 3 && act != GRT_ACT_HARDSIGMOID && ow >= 4) {
-#ifdef __aarch64__
                     row3_a64(b, rs, ow / 4, tmem, rr, oo, ops, S, act);
-#else
-                    row3_v7(b, rs, ow / 4, tmem, rr, oo, ops, S, act);
-#endif
                     ox = ow & ~(size_t)3;
                 }
+#endif
                 for (; ox + 4 <= ow; ox += 4) {
                     tile(b + 4 * ox * S, rs, tv, tmem, bvec, rr != NULL ? rr + ox : NULL,
                          oo + ox, ops, 4, K, S, act);
