@@ -15,11 +15,12 @@
  * The transposes cost one LD4 (single lane) per 4 floats in: lane l of 4 registers from
  * plane l, and one ST4 (single lane) per 4 floats out, so residual and output stay NCHW.
  * Register tile: 4 output pixels of one row (4 accumulators); the inputs of one kernel row
- * of the tile are (4 - 1) S + K pixel vectors. aarch64: 3x3 and 5x5 stride 2 rows are one
- * asm loop (row3_a64 / row5s2_a64); the last ow % 4 pixels and 5x5 stride 1 run the
- * intrinsics tile (`tile`). armv7: a band of rows of every (K, S) is one asm call
- * (band<K>s<S>_v7), the last ow % 4 pixels of a row a tail tile in it. Hard-sigmoid and
- * rows narrower than 4 pixels run the intrinsics tile.
+ * of the tile are (4 - 1) S + K pixel vectors. A band of output rows of any (K, S) is one
+ * asm call (band_a64 / band<K>s<S>_v7): per row its tiles, then for ow % 4 != 0 one tail
+ * tile that starts 4 - ow % 4 pixels early and stores only the row's last ow % 4 pixels
+ * (so a residual aliasing the output is never read after it is written). The input rows of
+ * a band are transposed by one asm call too (transpose_rows). Hard-sigmoid and rows
+ * narrower than 4 pixels run the intrinsics tile (`tile`).
  * Each element sums its taps in (ky, kx) order, then adds the bias and the residual.
  * Preconditions: as grt_f32_dwconv_neon, c a multiple of 4, w + 2 pad <= GRT_DW4C_MAX_PW.
  */
@@ -125,82 +126,103 @@ GRT_INLINE void store_tn(float *o, size_t ps, const float32x4_t v[4], const int 
     }
 }
 
-/* Input row y of the 4 planes (plane stride ps bytes) into buffer row b. */
+/* Rows [y, y + nrows) of the 4 planes (plane stride ps bytes, w >= 4) into the buffer rows
+ * from b (pw pixels apart). 4 pixels per turn: one LD4 (single lane) per plane and one store
+ * of the 4 pixel vectors. A row's first turn takes pixels 0..3 and steps by fb = the
+ * pixels of w up to the next multiple of 4 less 4, so the next turns end at w (the last
+ * 4 - fb pixels are transposed twice); the planes' rows are contiguous, so the plane
+ * pointers then are at the next row. */
+#ifdef __aarch64__
+GRT_INLINE void transpose_rows(const float *p, size_t ps, size_t w, size_t nrows, float *b,
+                               size_t pw) {
+    const float *p0 = p, *p1 = (const float *)((const char *)p + ps);
+    const float *p2 = (const float *)((const char *)p + 2 * ps);
+    const float *p3 = (const float *)((const char *)p + 3 * ps);
+    float *bb = b;
+    const size_t fb = ((w - 1) % 4 + 1) * 4, m = (w - fb / 4) / 4, pad2 = (pw - w) * 16;
+    size_t n, rows = nrows;
+    __asm__ volatile("1:\n\t"
+                     "ld4 {v16.s, v17.s, v18.s, v19.s}[0], [%[p0]], %[fb]\n\t"
+                     "ld4 {v16.s, v17.s, v18.s, v19.s}[1], [%[p1]], %[fb]\n\t"
+                     "ld4 {v16.s, v17.s, v18.s, v19.s}[2], [%[p2]], %[fb]\n\t"
+                     "ld4 {v16.s, v17.s, v18.s, v19.s}[3], [%[p3]], %[fb]\n\t"
+                     "st1 {v16.4s, v17.4s, v18.4s, v19.4s}, [%[b]], %[fb4]\n\t"
+                     "cbz %[m], 3f\n\t"
+                     "mov %[n], %[m]\n\t"
+                     "2:\n\t"
+                     "ld4 {v16.s, v17.s, v18.s, v19.s}[0], [%[p0]], #16\n\t"
+                     "ld4 {v16.s, v17.s, v18.s, v19.s}[1], [%[p1]], #16\n\t"
+                     "ld4 {v16.s, v17.s, v18.s, v19.s}[2], [%[p2]], #16\n\t"
+                     "ld4 {v16.s, v17.s, v18.s, v19.s}[3], [%[p3]], #16\n\t"
+                     "st1 {v16.4s, v17.4s, v18.4s, v19.4s}, [%[b]], #64\n\t"
+                     "subs %[n], %[n], #1\n\t"
+                     "b.ne 2b\n\t"
+                     "3:\n\t"
+                     "add %[b], %[b], %[pad2]\n\t"
+                     "subs %[rows], %[rows], #1\n\t"
+                     "b.ne 1b\n\t"
+                     : [p0] "+r"(p0), [p1] "+r"(p1), [p2] "+r"(p2), [p3] "+r"(p3),
+                       [b] "+r"(bb), [n] "=&r"(n), [rows] "+r"(rows)
+                     : [fb] "r"(fb), [fb4] "r"(4 * fb), [m] "r"(m), [pad2] "r"(pad2)
+                     : "v16", "v17", "v18", "v19", "cc", "memory");
+}
+#else
+/* The same with one plane pointer stepping by ps (the last step, psb = 16 - 3 ps, wraps back
+ * to plane 0 at the next pixels; psf = fb - 3 ps in the first turn). Out of line: 10 core
+ * registers. */
+static __attribute__((noinline)) void transpose_rows(const float *p, size_t ps, size_t w,
+                                                     size_t nrows, float *b, size_t pw) {
+    const float *q = p;
+    float *bb = b;
+    const size_t fb = ((w - 1) % 4 + 1) * 4, m = (w - fb / 4) / 4, pad2 = (pw - w) * 16;
+    const size_t psb = 16 - 3 * ps, psf = fb - 3 * ps;
+    size_t n, rows = nrows;
+    __asm__ volatile("1:\n\t"
+                     "vld4.32 {d16[0], d18[0], d20[0], d22[0]}, [%[q]], %[ps]\n\t"
+                     "vld4.32 {d16[1], d18[1], d20[1], d22[1]}, [%[q]], %[ps]\n\t"
+                     "vld4.32 {d17[0], d19[0], d21[0], d23[0]}, [%[q]], %[ps]\n\t"
+                     "vld4.32 {d17[1], d19[1], d21[1], d23[1]}, [%[q]], %[psf]\n\t"
+                     "vstmia %[b], {d16-d23}\n\t"
+                     "add %[b], %[b], %[fb4]\n\t"
+                     "movs %[n], %[m]\n\t"
+                     "beq 3f\n\t"
+                     "2:\n\t"
+                     "vld4.32 {d16[0], d18[0], d20[0], d22[0]}, [%[q]], %[ps]\n\t"
+                     "vld4.32 {d16[1], d18[1], d20[1], d22[1]}, [%[q]], %[ps]\n\t"
+                     "vld4.32 {d17[0], d19[0], d21[0], d23[0]}, [%[q]], %[ps]\n\t"
+                     "vld4.32 {d17[1], d19[1], d21[1], d23[1]}, [%[q]], %[psb]\n\t"
+                     "vstmia %[b]!, {d16-d23}\n\t"
+                     "subs %[n], %[n], #1\n\t"
+                     "bne 2b\n\t"
+                     "3:\n\t"
+                     "add %[b], %[b], %[pad2]\n\t"
+                     "subs %[rows], %[rows], #1\n\t"
+                     "bne 1b\n\t"
+                     : [q] "+r"(q), [b] "+r"(bb), [n] "=&r"(n), [rows] "+r"(rows)
+                     : [ps] "r"(ps), [psb] "r"(psb), [psf] "r"(psf), [fb4] "r"(4 * fb),
+                       [m] "r"(m), [pad2] "r"(pad2)
+                     : "q8", "q9", "q10", "q11", "cc", "memory");
+}
+#endif
+
+/* Input row y of the 4 planes (plane stride ps bytes) into buffer row b, w < 4. */
 GRT_INLINE void transpose_row(const float *p, size_t ps, size_t w, float *b) {
-    size_t x = 0;
-#ifdef __aarch64__
-    if (w >= 4) {
-        /* 4 pixels per turn: LD4 (single lane) from each plane, pointers stepping by 16. */
-        const float *p0 = p, *p1 = (const float *)((const char *)p + ps);
-        const float *p2 = (const float *)((const char *)p + 2 * ps);
-        const float *p3 = (const float *)((const char *)p + 3 * ps);
-        float *bb = b;
-        size_t n = w / 4;
-        __asm__ volatile("1:\n\t"
-                         "ld4 {v16.s, v17.s, v18.s, v19.s}[0], [%[p0]], #16\n\t"
-                         "ld4 {v16.s, v17.s, v18.s, v19.s}[1], [%[p1]], #16\n\t"
-                         "ld4 {v16.s, v17.s, v18.s, v19.s}[2], [%[p2]], #16\n\t"
-                         "ld4 {v16.s, v17.s, v18.s, v19.s}[3], [%[p3]], #16\n\t"
-                         "st1 {v16.4s, v17.4s, v18.4s, v19.4s}, [%[b]], #64\n\t"
-                         "subs %[n], %[n], #1\n\t"
-                         "b.ne 1b\n\t"
-                         : [p0] "+r"(p0), [p1] "+r"(p1), [p2] "+r"(p2), [p3] "+r"(p3),
-                           [b] "+r"(bb), [n] "+r"(n)
-                         :
-                         : "v16", "v17", "v18", "v19", "cc", "memory");
-        x = w & ~(size_t)3;
-    }
-#else
-    if (w >= 4) {
-        /* The same with one plane pointer stepping by ps (the last step, psb = 16 - 3 ps,
-         * wraps back to plane 0 at the next pixels). */
-        const float *q = p;
-        float *bb = b;
-        size_t n = w / 4;
-        const size_t psb = 16 - 3 * ps;
-        __asm__ volatile("1:\n\t"
-                         "vld4.32 {d16[0], d18[0], d20[0], d22[0]}, [%[q]], %[ps]\n\t"
-                         "vld4.32 {d16[1], d18[1], d20[1], d22[1]}, [%[q]], %[ps]\n\t"
-                         "vld4.32 {d17[0], d19[0], d21[0], d23[0]}, [%[q]], %[ps]\n\t"
-                         "vld4.32 {d17[1], d19[1], d21[1], d23[1]}, [%[q]], %[psb]\n\t"
-                         "vst1.32 {d16-d19}, [%[b]]!\n\t"
-                         "vst1.32 {d20-d23}, [%[b]]!\n\t"
-                         "subs %[n], %[n], #1\n\t"
-                         "bne 1b\n\t"
-                         : [q] "+r"(q), [b] "+r"(bb), [n] "+r"(n)
-                         : [ps] "r"(ps), [psb] "r"(psb)
-                         : "q8", "q9", "q10", "q11", "cc", "memory");
-        x = w & ~(size_t)3;
-    }
-#endif
-    for (; x + 4 <= w; x += 4) {
-        float32x4_t v[4];
-        load_tn(p + x, ps, v, 4);
-#ifdef __aarch64__
-        vst1q_f32_x4(b + 4 * x, ((float32x4x4_t){{v[0], v[1], v[2], v[3]}}));
-#else
-        vst1q_f32(b + 4 * x, v[0]);
-        vst1q_f32(b + 4 * x + 4, v[1]);
-        vst1q_f32(b + 4 * x + 8, v[2]);
-        vst1q_f32(b + 4 * x + 12, v[3]);
-#endif
-    }
     float32x4_t v[4];
-    switch (w - x) {
+    switch (w) {
     case 3:
-        load_tn(p + x, ps, v, 3);
-        vst1q_f32(b + 4 * x, v[0]);
-        vst1q_f32(b + 4 * x + 4, v[1]);
-        vst1q_f32(b + 4 * x + 8, v[2]);
+        load_tn(p, ps, v, 3);
+        vst1q_f32(b, v[0]);
+        vst1q_f32(b + 4, v[1]);
+        vst1q_f32(b + 8, v[2]);
         break;
     case 2:
-        load_tn(p + x, ps, v, 2);
-        vst1q_f32(b + 4 * x, v[0]);
-        vst1q_f32(b + 4 * x + 4, v[1]);
+        load_tn(p, ps, v, 2);
+        vst1q_f32(b, v[0]);
+        vst1q_f32(b + 4, v[1]);
         break;
     case 1:
-        load_tn(p + x, ps, v, 1);
-        vst1q_f32(b + 4 * x, v[0]);
+        load_tn(p, ps, v, 1);
+        vst1q_f32(b, v[0]);
         break;
     default:
         break;
@@ -261,59 +283,6 @@ GRT_INLINE void transpose_row(const float *p, size_t ps, size_t w, float *b) {
     "st4 {v16.s, v17.s, v18.s, v19.s}[1], [%[o1]], #16\n\t"                                    \
     "st4 {v16.s, v17.s, v18.s, v19.s}[2], [%[o2]], #16\n\t"                                    \
     "st4 {v16.s, v17.s, v18.s, v19.s}[3], [%[o3]], #16\n\t"
-/* A row of n4 tiles: the tile, the epilogue and the stores step every pointer (x16 comes
- * back to the next tile's first kernel row: rsb = 3 rs - 64 S bytes). */
-#define A64_ROW3_ASM(body)                                                                     \
-    __asm__ volatile("ld1 {v0.4s, v1.4s, v2.4s, v3.4s}, [%[tp]], #64\n\t"                     \
-                     "ld1 {v4.4s, v5.4s, v6.4s, v7.4s}, [%[tp]], #64\n\t"                     \
-                     "ld1 {v8.4s, v9.4s, v10.4s, v11.4s}, [%[tp]]\n\t"                        \
-                     "mov x16, %[b]\n\t"                                                       \
-                     "1:\n\t" body "sub x16, x16, %[rsb]\n\t"                                  \
-                     "subs %[n], %[n], #1\n\t"                                                 \
-                     "b.ne 1b\n\t"                                                             \
-                     : [r0] "+r"(r0), [r1] "+r"(r1), [r2] "+r"(r2), [r3] "+r"(r3),             \
-                       [o0] "+r"(o0), [o1] "+r"(o1), [o2] "+r"(o2), [o3] "+r"(o3), [n] "+r"(n), \
-                       [tp] "+r"(tp)                                                           \
-                     : [b] "r"(b), [rs] "r"(rs), [rs64] "r"(rs - 64), [rsb] "r"(rsb)           \
-                     : "x16", "v0", "v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10", \
-                       "v11", "v16", "v17", "v18", "v19", "v20", "v21", "v22", "v23", "v24",   \
-                       "v25", "v26", "v27", "v28", "cc", "memory")
-#define A64_ROW3_ACTS(tile, res)                                                               \
-    if (act == GRT_ACT_RELU) {                                                                 \
-        A64_ROW3_ASM(tile A64_EP_BIAS res A64_EP_RELU A64_EP_STORE);                           \
-    } else if (act == GRT_ACT_RELU6) {                                                         \
-        A64_ROW3_ASM(tile A64_EP_BIAS res A64_EP_RELU A64_EP_MIN6 A64_EP_STORE);               \
-    } else {                                                                                   \
-        A64_ROW3_ASM(tile A64_EP_BIAS res A64_EP_STORE);                                       \
-    }
-
-/* n4 >= 1 tiles of 4 output pixels of a 3x3 kernel along a row (act: none, ReLU or ReLU6):
- * b the buffer at the first tile, r / o the residual (or NULL) and output of plane 0,
- * planes ps bytes apart; tk: the 9 tap vectors, the bias, 0 and 6 (12 vectors, loaded into
- * v0..v11). */
-GRT_INLINE void row3_a64(const float *b, size_t rs, size_t n4, const float *tk,
-                         const float *r, float *o, size_t ps, const int S, const int act) {
-    const float *tp = tk;
-    const size_t rsb = 3 * rs - 64 * (size_t)S;
-    size_t n = n4;
-    float *o0 = o, *o1 = (float *)((char *)o + ps), *o2 = (float *)((char *)o + 2 * ps),
-          *o3 = (float *)((char *)o + 3 * ps);
-    const float *r0 = r, *r1 = r, *r2 = r, *r3 = r;
-    if (r != NULL) {
-        r1 = (const float *)((const char *)r + ps);
-        r2 = (const float *)((const char *)r + 2 * ps);
-        r3 = (const float *)((const char *)r + 3 * ps);
-    }
-    if (S == 1 && r != NULL) {
-        A64_ROW3_ACTS(A64_DW3S1_TILE, A64_EP_RES)
-    } else if (S == 1) {
-        A64_ROW3_ACTS(A64_DW3S1_TILE, "")
-    } else if (r != NULL) {
-        A64_ROW3_ACTS(A64_DW3S2_TILE, A64_EP_RES)
-    } else {
-        A64_ROW3_ACTS(A64_DW3S2_TILE, "")
-    }
-}
 #endif
 
 #ifndef __aarch64__
@@ -685,36 +654,122 @@ V7_BAND_FN(5, 2, "400", 144)
 #define A64_DW5S2_TILE \
     A64_DW5S2_KROW("fmul") A64_DW5S2_KROW("fmla") A64_DW5S2_KROW("fmla") \
     A64_DW5S2_KROW("fmla") A64_DW5S2_KROW("fmla")
-#define A64_ROW5_ASM(body)                                                                     \
-    __asm__ volatile("add x16, %[tp], #400\n\t"                                                \
-                     "ld1 {v9.4s, v10.4s, v11.4s}, [x16]\n\t"                                  \
-                     "mov x16, %[b]\n\t"                                                       \
-                     "1:\n\t" body "sub x16, x16, %[rsb]\n\t"                                  \
-                     "sub %[tp], %[tp], #400\n\t"                                              \
-                     "subs %[n], %[n], #1\n\t"                                                 \
-                     "b.ne 1b\n\t"                                                             \
+/* 5x5 stride 1: as 5x5 stride 2 with 8 pixel vectors per kernel row (2 LD1 of 4). */
+#define A64_DW5S1_KROW(OP) \
+    "ld1 {v0.4s, v1.4s, v2.4s, v3.4s}, [%[tp]], #64\n\t" "ldr q4, [%[tp]], #16\n\t" \
+    "ld1 {v20.4s, v21.4s, v22.4s, v23.4s}, [x16], #64\n\t" "ld1 {v24.4s, v25.4s, v26.4s, v27.4s}, [x16], %[rs64]\n\t" \
+    OP " v16.4s, v20.4s, v0.4s\n\t" OP " v17.4s, v21.4s, v0.4s\n\t" OP " v18.4s, v22.4s, v0.4s\n\t" OP " v19.4s, v23.4s, v0.4s\n\t" \
+    "fmla v16.4s, v21.4s, v1.4s\n\tfmla v17.4s, v22.4s, v1.4s\n\tfmla v18.4s, v23.4s, v1.4s\n\tfmla v19.4s, v24.4s, v1.4s\n\t" \
+    "fmla v16.4s, v22.4s, v2.4s\n\tfmla v17.4s, v23.4s, v2.4s\n\tfmla v18.4s, v24.4s, v2.4s\n\tfmla v19.4s, v25.4s, v2.4s\n\t" \
+    "fmla v16.4s, v23.4s, v3.4s\n\tfmla v17.4s, v24.4s, v3.4s\n\tfmla v18.4s, v25.4s, v3.4s\n\tfmla v19.4s, v26.4s, v3.4s\n\t" \
+    "fmla v16.4s, v24.4s, v4.4s\n\tfmla v17.4s, v25.4s, v4.4s\n\tfmla v18.4s, v26.4s, v4.4s\n\tfmla v19.4s, v27.4s, v4.4s\n\t"
+#define A64_DW5S1_TILE \
+    A64_DW5S1_KROW("fmul") A64_DW5S1_KROW("fmla") A64_DW5S1_KROW("fmla") \
+    A64_DW5S1_KROW("fmla") A64_DW5S1_KROW("fmla")
+/* The last n (1..3) pixels of a row (the tail tile, which starts 4 - n pixels early): the
+ * residual of those pixels into v(24 - n)..v23, added to the last n accumulators, and their
+ * store; every pointer steps by 4 n bytes. */
+#define A64_EP_RES1 \
+    "ld1 {v23.s}[0], [%[r0]], #4\n\t" \
+    "ld1 {v23.s}[1], [%[r1]], #4\n\t" \
+    "ld1 {v23.s}[2], [%[r2]], #4\n\t" \
+    "ld1 {v23.s}[3], [%[r3]], #4\n\t" \
+    "fadd v19.4s, v19.4s, v23.4s\n\t"
+#define A64_EP_STORE1 \
+    "st1 {v19.s}[0], [%[o0]], #4\n\t" \
+    "st1 {v19.s}[1], [%[o1]], #4\n\t" \
+    "st1 {v19.s}[2], [%[o2]], #4\n\t" \
+    "st1 {v19.s}[3], [%[o3]], #4\n\t"
+#define A64_EP_RES2 \
+    "ld2 {v22.s, v23.s}[0], [%[r0]], #8\n\t" \
+    "ld2 {v22.s, v23.s}[1], [%[r1]], #8\n\t" \
+    "ld2 {v22.s, v23.s}[2], [%[r2]], #8\n\t" \
+    "ld2 {v22.s, v23.s}[3], [%[r3]], #8\n\t" \
+    "fadd v18.4s, v18.4s, v22.4s\n\tfadd v19.4s, v19.4s, v23.4s\n\t"
+#define A64_EP_STORE2 \
+    "st2 {v18.s, v19.s}[0], [%[o0]], #8\n\t" \
+    "st2 {v18.s, v19.s}[1], [%[o1]], #8\n\t" \
+    "st2 {v18.s, v19.s}[2], [%[o2]], #8\n\t" \
+    "st2 {v18.s, v19.s}[3], [%[o3]], #8\n\t"
+#define A64_EP_RES3 \
+    "ld3 {v21.s, v22.s, v23.s}[0], [%[r0]], #12\n\t" \
+    "ld3 {v21.s, v22.s, v23.s}[1], [%[r1]], #12\n\t" \
+    "ld3 {v21.s, v22.s, v23.s}[2], [%[r2]], #12\n\t" \
+    "ld3 {v21.s, v22.s, v23.s}[3], [%[r3]], #12\n\t" \
+    "fadd v17.4s, v17.4s, v21.4s\n\tfadd v18.4s, v18.4s, v22.4s\n\tfadd v19.4s, v19.4s, v23.4s\n\t"
+#define A64_EP_STORE3 \
+    "st3 {v17.s, v18.s, v19.s}[0], [%[o0]], #12\n\t" \
+    "st3 {v17.s, v18.s, v19.s}[1], [%[o1]], #12\n\t" \
+    "st3 {v17.s, v18.s, v19.s}[2], [%[o2]], #12\n\t" \
+    "st3 {v17.s, v18.s, v19.s}[3], [%[o3]], #12\n\t"
+/* A band of rows: per row, n4 tiles of 4 pixels, then (tn = ow % 4 != 0) one tail tile of
+ * the last 4 pixels, tb bytes of buffer (4 - tn pixels) back, which stores only its last tn
+ * pixels; x16 then steps to the next row (rowstep). setup loads the registers kept for the
+ * band (3x3: the 9 taps, bias, 0 and 6 in v0..v11; 5x5: bias, 0 and 6 in v9..v11), tend
+ * brings x16 (and the tap pointer) back for the next tile (rsb = K rs - 64 S). */
+#define A64_BAND_ASM(setup, tile, tend, ep4, ep1, ep2, ep3)                                   \
+    __asm__ volatile(setup "mov x16, %[b]\n\t"                                                 \
+                           "1:\n\t"                                                            \
+                           "mov %[n], %[n4]\n\t"                                               \
+                           "2:\n\t" tile tend A64_EP_BIAS ep4 "subs %[n], %[n], #1\n\t"        \
+                           "b.ne 2b\n\t"                                                       \
+                           "cbz %[tn], 7f\n\t"                                                 \
+                           "sub x16, x16, %[tb]\n\t" tile tend A64_EP_BIAS                     \
+                           "cmp %[tn], #2\n\t"                                                 \
+                           "b.lt 4f\n\t"                                                       \
+                           "b.eq 5f\n\t" ep3 "b 7f\n\t"                                        \
+                           "4:\n\t" ep1 "b 7f\n\t"                                             \
+                           "5:\n\t" ep2 "7:\n\t"                                               \
+                           "add x16, x16, %[rowstep]\n\t"                                      \
+                           "subs %[rows], %[rows], #1\n\t"                                     \
+                           "b.ne 1b\n\t"                                                       \
                      : [r0] "+r"(r0), [r1] "+r"(r1), [r2] "+r"(r2), [r3] "+r"(r3),             \
-                       [o0] "+r"(o0), [o1] "+r"(o1), [o2] "+r"(o2), [o3] "+r"(o3), [n] "+r"(n), \
-                       [tp] "+r"(tp)                                                           \
-                     : [b] "r"(b), [rsm] "r"(rs - 128), [rsb] "r"(rsb)                          \
-                     : "x16", "v0", "v1", "v2", "v3", "v4", "v9", "v10", "v11", "v16", "v17",  \
-                       "v18", "v19", "v20", "v21", "v22", "v23", "v24", "v25", "v26", "v27",   \
-                       "v28", "v29", "v30", "cc", "memory")
-#define A64_ROW5_ACTS(res)                                                                     \
+                       [o0] "+r"(o0), [o1] "+r"(o1), [o2] "+r"(o2), [o3] "+r"(o3),             \
+                       [n] "=&r"(n), [rows] "+r"(rows), [tp] "+r"(tp)                          \
+                     : [b] "r"(b), [rs] "r"(rs), [rs64] "r"(rs - 64), [rsm] "r"(rs - 128),     \
+                       [rsb] "r"(rsb), [n4] "r"(n4), [tn] "r"(tn), [tb] "r"(tb),               \
+                       [rowstep] "r"(rowstep)                                                  \
+                     : "x16", "v0", "v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10", \
+                       "v11", "v16", "v17", "v18", "v19", "v20", "v21", "v22", "v23", "v24",   \
+                       "v25", "v26", "v27", "v28", "v29", "v30", "cc", "memory")
+#define A64_BAND_ACT(setup, tile, tend, res, res1, res2, res3, act)                           \
+    A64_BAND_ASM(setup, tile, tend, res act A64_EP_STORE, res1 act A64_EP_STORE1,              \
+                 res2 act A64_EP_STORE2, res3 act A64_EP_STORE3)
+#define A64_BAND_RES(setup, tile, tend, res, res1, res2, res3)                                 \
     if (act == GRT_ACT_RELU) {                                                                 \
-        A64_ROW5_ASM(A64_DW5S2_TILE A64_EP_BIAS res A64_EP_RELU A64_EP_STORE);                 \
+        A64_BAND_ACT(setup, tile, tend, res, res1, res2, res3, A64_EP_RELU);                   \
     } else if (act == GRT_ACT_RELU6) {                                                         \
-        A64_ROW5_ASM(A64_DW5S2_TILE A64_EP_BIAS res A64_EP_RELU A64_EP_MIN6 A64_EP_STORE);     \
+        A64_BAND_ACT(setup, tile, tend, res, res1, res2, res3, A64_EP_RELU A64_EP_MIN6);       \
     } else {                                                                                   \
-        A64_ROW5_ASM(A64_DW5S2_TILE A64_EP_BIAS res A64_EP_STORE);                             \
+        A64_BAND_ACT(setup, tile, tend, res, res1, res2, res3, "");                            \
     }
+#define A64_BAND(setup, tile, tend)                                                            \
+    if (r != NULL) {                                                                           \
+        A64_BAND_RES(setup, tile, tend, A64_EP_RES, A64_EP_RES1, A64_EP_RES2, A64_EP_RES3)     \
+    } else {                                                                                   \
+        A64_BAND_RES(setup, tile, tend, "", "", "", "")                                        \
+    }
+#define A64_SETUP3                                                                             \
+    "ld1 {v0.4s, v1.4s, v2.4s, v3.4s}, [%[tp]], #64\n\t"                                       \
+    "ld1 {v4.4s, v5.4s, v6.4s, v7.4s}, [%[tp]], #64\n\t"                                       \
+    "ld1 {v8.4s, v9.4s, v10.4s, v11.4s}, [%[tp]]\n\t"
+#define A64_SETUP5                                                                             \
+    "add x16, %[tp], #400\n\t"                                                                 \
+    "ld1 {v9.4s, v10.4s, v11.4s}, [x16]\n\t"
+#define A64_TEND3 "sub x16, x16, %[rsb]\n\t"
+#define A64_TEND5 "sub x16, x16, %[rsb]\n\tsub %[tp], %[tp], #400\n\t"
 
-/* As row3_a64 for 5x5 stride 2; tk: 25 tap vectors, the bias, 0 and 6. */
-GRT_INLINE void row5s2_a64(const float *b, size_t rs, size_t n4, const float *tk,
-                           const float *r, float *o, size_t ps, const int act) {
+/* rows >= 1 output rows of ow >= 4 pixels (act: none, ReLU or ReLU6): b the buffer at the
+ * band's first row, r / o the residual (or NULL) and output of plane 0 at the band's first
+ * row (output rows contiguous, planes ps bytes apart); tk: the K K tap vectors, the bias, 0
+ * and 6. */
+GRT_INLINE void band_a64(const float *b, size_t rs, size_t ow, size_t rows, const float *tk,
+                         const float *r, float *o, size_t ps, const int K, const int S,
+                         const int act) {
     const float *tp = tk;
-    const size_t rsb = 5 * rs - 128;
-    size_t n = n4;
+    const size_t rsb = (size_t)K * rs - 64 * (size_t)S, n4 = ow / 4, tn = ow % 4;
+    const size_t tb = (4 - tn) * 16 * (size_t)S, rowstep = (size_t)S * (rs - 16 * ow);
+    size_t n;
     float *o0 = o, *o1 = (float *)((char *)o + ps), *o2 = (float *)((char *)o + 2 * ps),
           *o3 = (float *)((char *)o + 3 * ps);
     const float *r0 = r, *r1 = r, *r2 = r, *r3 = r;
@@ -722,9 +777,15 @@ GRT_INLINE void row5s2_a64(const float *b, size_t rs, size_t n4, const float *tk
         r1 = (const float *)((const char *)r + ps);
         r2 = (const float *)((const char *)r + 2 * ps);
         r3 = (const float *)((const char *)r + 3 * ps);
-        A64_ROW5_ACTS(A64_EP_RES)
+    }
+    if (K == 3 && S == 1) {
+        A64_BAND(A64_SETUP3, A64_DW3S1_TILE, A64_TEND3)
+    } else if (K == 3) {
+        A64_BAND(A64_SETUP3, A64_DW3S2_TILE, A64_TEND3)
+    } else if (S == 1) {
+        A64_BAND(A64_SETUP5, A64_DW5S1_TILE, A64_TEND5)
     } else {
-        A64_ROW5_ACTS("")
+        A64_BAND(A64_SETUP5, A64_DW5S2_TILE, A64_TEND5)
     }
 }
 #endif
@@ -785,6 +846,7 @@ GRT_INLINE void dw4c(const float *in, size_t c, size_t h, size_t w, const float 
     size_t nb = (rows_fit - (size_t)K) / (size_t)S + 1;
     nb = nb < oh ? nb : oh;
     const size_t rows = (nb - 1) * (size_t)S + (size_t)K;
+    const int one_band = nb == oh;
     /* Border columns: zero for the whole call. */
     for (size_t y = 0; y < rows; y++) {
         float *b = buf + y * pw * 4;
@@ -829,40 +891,40 @@ GRT_INLINE void dw4c(const float *in, size_t c, size_t h, size_t w, const float 
             const size_t oy1 = oy0 + nb < oh ? oy0 + nb : oh;
             const ptrdiff_t iy0 = (ptrdiff_t)(oy0 * (size_t)S) - (ptrdiff_t)pad;
             const ptrdiff_t iy1 = (ptrdiff_t)((oy1 - 1) * (size_t)S) - (ptrdiff_t)pad + K;
-            for (ptrdiff_t iy = iy0; iy < iy1; iy++) {
+            /* Rows outside the image: zeros (once per call when there is one band). */
+            for (ptrdiff_t iy = iy0; iy < iy1 && !(one_band && c0 > 0); iy++) {
                 float *b = buf + (size_t)(iy - iy0) * pw * 4 + 4 * pad;
-                if (iy >= 0 && iy < (ptrdiff_t)h) {
-                    transpose_row(p + (size_t)iy * w, ips, w, b);
-                } else {
+                if (iy < 0 || iy >= (ptrdiff_t)h) {
                     for (size_t x = 0; x < w; x++) {
                         vst1q_f32(b + 4 * x, vdupq_n_f32(0.0f));
                     }
                 }
             }
-#ifndef __aarch64__
+            const ptrdiff_t ty0 = iy0 > 0 ? iy0 : 0, ty1 = iy1 < (ptrdiff_t)h ? iy1 : (ptrdiff_t)h;
+            float *tb = buf + (size_t)(ty0 - iy0) * pw * 4 + 4 * pad;
+            if (w >= 4 && ty1 > ty0) {
+                transpose_rows(p + (size_t)ty0 * w, ips, w, (size_t)(ty1 - ty0), tb, pw);
+            } else {
+                for (ptrdiff_t iy = ty0; iy < ty1; iy++) {
+                    transpose_row(p + (size_t)iy * w, ips, w, tb + (size_t)(iy - ty0) * pw * 4);
+                }
+            }
             if (act != GRT_ACT_HARDSIGMOID && ow >= 4) {
                 const float *rr = r != NULL ? r + oy0 * ow : NULL;
+#ifdef __aarch64__
+                band_a64(buf, rs, ow, oy1 - oy0, tmem, rr, o + oy0 * ow, ops, K, S, act);
+#else
                 (K == 3 ? (S == 1 ? band3s1_v7 : band3s2_v7)
                         : (S == 1 ? band5s1_v7 : band5s2_v7))(buf, rs, ow, oy1 - oy0, tmem, rr,
                                                               o + oy0 * ow, ops, act);
+#endif
                 continue;
             }
-#endif
             for (size_t oy = oy0; oy < oy1; oy++) {
                 const float *b = buf + (oy - oy0) * (size_t)S * pw * 4;
                 const float *rr = r != NULL ? r + oy * ow : NULL;
                 float *oo = o + oy * ow;
                 size_t ox = 0;
-#ifdef __aarch64__
-                if (K == 5 && S == 2 && act != GRT_ACT_HARDSIGMOID && ow >= 4) {
-                    row5s2_a64(b, rs, ow / 4, tmem, rr, oo, ops, act);
-                    ox = ow & ~(size_t)3;
-                }
-                if (K == 3 && act != GRT_ACT_HARDSIGMOID && ow >= 4) {
-                    row3_a64(b, rs, ow / 4, tmem, rr, oo, ops, S, act);
-                    ox = ow & ~(size_t)3;
-                }
-#endif
                 for (; ox + 4 <= ow; ox += 4) {
                     tile(b + 4 * ox * S, rs, tv, tmem, bvec, rr != NULL ? rr + ox : NULL,
                          oo + ox, ops, 4, K, S, act);
