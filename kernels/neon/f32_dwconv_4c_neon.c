@@ -205,6 +205,57 @@ static __attribute__((noinline)) void transpose_rows(const float *p, size_t ps, 
 }
 #endif
 
+/* The KK (9 or 25) taps of 4 channels (weights wt, KK floats per channel) into KK vectors
+ * at tm: 4 taps per turn by LD4 (single lane), then the last by LD1 (single lane). */
+#ifdef __aarch64__
+GRT_INLINE void transpose_taps(const float *wt, size_t KK, float *tm) {
+    const float *p0 = wt, *p1 = wt + KK, *p2 = wt + 2 * KK, *p3 = wt + 3 * KK;
+    float *t = tm;
+    size_t n = KK / 4;
+    __asm__ volatile("1:\n\t"
+                     "ld4 {v16.s, v17.s, v18.s, v19.s}[0], [%[p0]], #16\n\t"
+                     "ld4 {v16.s, v17.s, v18.s, v19.s}[1], [%[p1]], #16\n\t"
+                     "ld4 {v16.s, v17.s, v18.s, v19.s}[2], [%[p2]], #16\n\t"
+                     "ld4 {v16.s, v17.s, v18.s, v19.s}[3], [%[p3]], #16\n\t"
+                     "st1 {v16.4s, v17.4s, v18.4s, v19.4s}, [%[t]], #64\n\t"
+                     "subs %[n], %[n], #1\n\t"
+                     "b.ne 1b\n\t"
+                     "ld1 {v16.s}[0], [%[p0]]\n\t"
+                     "ld1 {v16.s}[1], [%[p1]]\n\t"
+                     "ld1 {v16.s}[2], [%[p2]]\n\t"
+                     "ld1 {v16.s}[3], [%[p3]]\n\t"
+                     "str q16, [%[t]]\n\t"
+                     : [p0] "+r"(p0), [p1] "+r"(p1), [p2] "+r"(p2), [p3] "+r"(p3), [t] "+r"(t),
+                       [n] "+r"(n)
+                     :
+                     : "v16", "v17", "v18", "v19", "cc", "memory");
+}
+#else
+/* One pointer stepping by the channel stride cs = 4 KK bytes, and back (csb = 16 - 3 cs). */
+GRT_INLINE void transpose_taps(const float *wt, size_t KK, float *tm) {
+    const float *q = wt;
+    float *t = tm;
+    size_t n = KK / 4;
+    const size_t cs = 4 * KK, csb = 16 - 3 * cs;
+    __asm__ volatile("1:\n\t"
+                     "vld4.32 {d16[0], d18[0], d20[0], d22[0]}, [%[q]], %[cs]\n\t"
+                     "vld4.32 {d16[1], d18[1], d20[1], d22[1]}, [%[q]], %[cs]\n\t"
+                     "vld4.32 {d17[0], d19[0], d21[0], d23[0]}, [%[q]], %[cs]\n\t"
+                     "vld4.32 {d17[1], d19[1], d21[1], d23[1]}, [%[q]], %[csb]\n\t"
+                     "vstmia %[t]!, {d16-d23}\n\t"
+                     "subs %[n], %[n], #1\n\t"
+                     "bne 1b\n\t"
+                     "vld1.32 {d16[0]}, [%[q]], %[cs]\n\t"
+                     "vld1.32 {d16[1]}, [%[q]], %[cs]\n\t"
+                     "vld1.32 {d17[0]}, [%[q]], %[cs]\n\t"
+                     "vld1.32 {d17[1]}, [%[q]]\n\t"
+                     "vst1.32 {d16-d17}, [%[t]]\n\t"
+                     : [q] "+r"(q), [t] "+r"(t), [n] "+r"(n)
+                     : [cs] "r"(cs), [csb] "r"(csb)
+                     : "q8", "q9", "q10", "q11", "cc", "memory");
+}
+#endif
+
 /* Input row y of the 4 planes (plane stride ps bytes) into buffer row b, w < 4. */
 GRT_INLINE void transpose_row(const float *p, size_t ps, size_t w, float *b) {
     float32x4_t v[4];
@@ -792,7 +843,7 @@ GRT_INLINE void band_a64(const float *b, size_t rs, size_t ow, size_t rows, cons
 
 /* n (1..4) output pixels from buffer position b (kernel row 0, first tap column; rows rs
  * bytes apart) with the epilogue, stored to o (plane stride ps bytes); r: residual or NULL. */
-GRT_INLINE void tile(const float *b, size_t rs, const float32x4_t *tv, const float *tmem,
+GRT_INLINE void tile(const float *b, size_t rs, const float *tmem,
                      float32x4_t bias, const float *r, float *o, size_t ps, const int n,
                      const int K, const int S, const int act) {
     float32x4_t acc[4];
@@ -803,7 +854,7 @@ GRT_INLINE void tile(const float *b, size_t rs, const float32x4_t *tv, const flo
         float32x4_t t[5];
 #pragma GCC unroll 5
         for (int kx = 0; kx < K; kx++) {
-            t[kx] = K == 3 ? tv[ky * K + kx] : vld1q_f32(tmem + 4 * (ky * K + kx));
+            t[kx] = vld1q_f32(tmem + 4 * (ky * K + kx));
         }
 #pragma GCC unroll 11
         for (int i = 0; i < (n - 1) * S + K; i++) {
@@ -856,37 +907,49 @@ GRT_INLINE void dw4c(const float *in, size_t c, size_t h, size_t w, const float 
         }
     }
     const int KK = K * K;
+    /* Tap vectors (tap t of the 4 channels), the bias, 0 and 6: the asm reads the last three
+     * after the taps. */
+    float tmem[4 * 28] __attribute__((aligned(16)));
+    vst1q_f32(tmem + 4 * KK + 4, vdupq_n_f32(0.0f));
+    vst1q_f32(tmem + 4 * KK + 8, vdupq_n_f32(6.0f));
+    if (nb == oh && act != GRT_ACT_HARDSIGMOID && ow >= 4 && w >= 4) {
+        /* One band covers the plane (every plane up to 56 x 56): its rows outside the image
+         * are zeroed once, and a group of 4 channels is 4 asm calls. */
+        const ptrdiff_t iy1 = (ptrdiff_t)((oh - 1) * (size_t)S) - (ptrdiff_t)pad + K;
+        const size_t ty1 = iy1 < (ptrdiff_t)h ? (size_t)iy1 : h;
+        for (ptrdiff_t iy = -(ptrdiff_t)pad; iy < iy1; iy++) {
+            if (iy < 0 || iy >= (ptrdiff_t)h) {
+                float *b = buf + (size_t)(iy + (ptrdiff_t)pad) * pw * 4 + 4 * pad;
+                for (size_t x = 0; x < w; x++) {
+                    vst1q_f32(b + 4 * x, vdupq_n_f32(0.0f));
+                }
+            }
+        }
+        float *tb = buf + pad * pw * 4 + 4 * pad;
+        for (size_t c0 = 0; c0 + 4 <= c; c0 += 4) {
+            transpose_taps(weight + c0 * (size_t)KK, (size_t)KK, tmem);
+            vst1q_f32(tmem + 4 * KK, bias != NULL ? vld1q_f32(bias + c0) : vdupq_n_f32(0.0f));
+            transpose_rows(in + c0 * hw, ips, w, ty1, tb, pw);
+            const float *r = residual != NULL ? residual + c0 * ohw : NULL;
+#ifdef __aarch64__
+            band_a64(buf, rs, ow, oh, tmem, r, out + c0 * ohw, ops, K, S, act);
+#else
+            (K == 3 ? (S == 1 ? band3s1_v7 : band3s2_v7)
+                    : (S == 1 ? band5s1_v7 : band5s2_v7))(buf, rs, ow, oh, tmem, r,
+                                                          out + c0 * ohw, ops, act);
+#endif
+        }
+        return;
+    }
     for (size_t c0 = 0; c0 + 4 <= c; c0 += 4) {
         const float *p = in + c0 * hw;
         const float *r = residual != NULL ? residual + c0 * ohw : NULL;
         float *o = out + c0 * ohw;
         const float *wt = weight + c0 * (size_t)KK;
         const float32x4_t bvec = bias != NULL ? vld1q_f32(bias + c0) : vdupq_n_f32(0.0f);
-        /* Tap vectors: tap t of the 4 channels, transposed 4 taps at a time. */
-        float tmem[4 * 28] __attribute__((aligned(16)));
-        for (int t = 0; t + 4 <= KK; t += 4) {
-            float32x4_t v[4];
-            load_tn(wt + t, (size_t)KK * sizeof(float), v, 4);
-            vst1q_f32(tmem + 4 * t, v[0]);
-            vst1q_f32(tmem + 4 * t + 4, v[1]);
-            vst1q_f32(tmem + 4 * t + 8, v[2]);
-            vst1q_f32(tmem + 4 * t + 12, v[3]);
-        }
-        {
-            float32x4_t v[4];
-            load_tn(wt + KK - 1, (size_t)KK * sizeof(float), v, 1);
-            vst1q_f32(tmem + 4 * (KK - 1), v[0]);
-        }
-        /* The rows in assembly read the bias, 0 and 6 after the taps. */
+        /* Tap vectors, then the bias (0 and 6 after it are stored once per call). */
+        transpose_taps(wt, (size_t)KK, tmem);
         vst1q_f32(tmem + 4 * KK, bvec);
-        vst1q_f32(tmem + 4 * KK + 4, vdupq_n_f32(0.0f));
-        vst1q_f32(tmem + 4 * KK + 8, vdupq_n_f32(6.0f));
-        float32x4_t tv[9];
-        if (K == 3) {
-            for (int t = 0; t < 9; t++) {
-                tv[t] = vld1q_f32(tmem + 4 * t);
-            }
-        }
         for (size_t oy0 = 0; oy0 < oh; oy0 += nb) {
             const size_t oy1 = oy0 + nb < oh ? oy0 + nb : oh;
             const ptrdiff_t iy0 = (ptrdiff_t)(oy0 * (size_t)S) - (ptrdiff_t)pad;
@@ -926,20 +989,20 @@ GRT_INLINE void dw4c(const float *in, size_t c, size_t h, size_t w, const float 
                 float *oo = o + oy * ow;
                 size_t ox = 0;
                 for (; ox + 4 <= ow; ox += 4) {
-                    tile(b + 4 * ox * S, rs, tv, tmem, bvec, rr != NULL ? rr + ox : NULL,
+                    tile(b + 4 * ox * S, rs, tmem, bvec, rr != NULL ? rr + ox : NULL,
                          oo + ox, ops, 4, K, S, act);
                 }
                 switch (ow - ox) {
                 case 3:
-                    tile(b + 4 * ox * S, rs, tv, tmem, bvec, rr != NULL ? rr + ox : NULL,
+                    tile(b + 4 * ox * S, rs, tmem, bvec, rr != NULL ? rr + ox : NULL,
                          oo + ox, ops, 3, K, S, act);
                     break;
                 case 2:
-                    tile(b + 4 * ox * S, rs, tv, tmem, bvec, rr != NULL ? rr + ox : NULL,
+                    tile(b + 4 * ox * S, rs, tmem, bvec, rr != NULL ? rr + ox : NULL,
                          oo + ox, ops, 2, K, S, act);
                     break;
                 case 1:
-                    tile(b + 4 * ox * S, rs, tv, tmem, bvec, rr != NULL ? rr + ox : NULL,
+                    tile(b + 4 * ox * S, rs, tmem, bvec, rr != NULL ? rr + ox : NULL,
                          oo + ox, ops, 1, K, S, act);
                     break;
                 default:
