@@ -17,10 +17,11 @@
  * Register tile: 4 output pixels of one row (4 accumulators); the inputs of one kernel row
  * of the tile are (4 - 1) S + K pixel vectors. A band of output rows of any (K, S) is one
  * asm call (band_a64 / band<K>s<S>_v7): per row its tiles, then for ow % 4 != 0 one tail
- * tile that starts 4 - ow % 4 pixels early and stores only the row's last ow % 4 pixels
- * (so a residual aliasing the output is never read after it is written). The input rows of
- * a band are transposed by one asm call too (transpose_rows). Hard-sigmoid and rows
- * narrower than 4 pixels run the intrinsics tile (`tile`).
+ * tile that starts 4 - ow % 4 pixels early, computes only its last ow % 4 accumulators and
+ * stores those pixels (a residual aliasing the output is never read after it is written).
+ * The input rows of a band and the taps are transposed by asm too (transpose_rows,
+ * transpose_taps). Hard-sigmoid and rows narrower than 4 pixels run the intrinsics tile
+ * (`tile`). Register maps: at the asm tiles (aarch64 above band_a64, armv7 V7_DW*_TILE).
  * Each element sums its taps in (ky, kx) order, then adds the bias and the residual.
  * Preconditions: as grt_f32_dwconv_neon, c a multiple of 4, w + 2 pad <= GRT_DW4C_MAX_PW.
  */
@@ -545,6 +546,456 @@ GRT_INLINE void transpose_row(const float *p, size_t ps, size_t w, float *b) {
     "vfma.f32 q8, q11, q3\n\t" \
     "vfma.f32 q8, q12, q4\n\t"
 
+/* Tail tiles (n = 1..3 pixels): the loads of the full tile (so the pointers step alike), the
+ * FMAs of its last n accumulators only; bias and activation of those. Generated like the
+ * tiles. */
+#define V7_DW3S1_TAIL1 \
+    "vldmia %[tp]!, {d0-d5}\n\t" \
+    "vldmia %[x]!, {d18-d25}\n\t" "vld1.32 {d26-d29}, [%[x]], %[rsm]\n\t" \
+    "vmul.f32 q8, q12, q0\n\t" \
+    "vfma.f32 q8, q13, q1\n\t" \
+    "vfma.f32 q8, q14, q2\n\t" \
+    "vldmia %[tp]!, {d0-d5}\n\t" \
+    "vldmia %[x]!, {d18-d25}\n\t" "vld1.32 {d26-d29}, [%[x]], %[rsm]\n\t" \
+    "vfma.f32 q8, q12, q0\n\t" \
+    "vfma.f32 q8, q13, q1\n\t" \
+    "vfma.f32 q8, q14, q2\n\t" \
+    "vldmia %[tp]!, {d0-d5}\n\t" \
+    "vldmia %[x]!, {d18-d25}\n\t" "vld1.32 {d26-d29}, [%[x]], %[rsl]\n\t" \
+    "vfma.f32 q8, q12, q0\n\t" \
+    "vfma.f32 q8, q13, q1\n\t" \
+    "vfma.f32 q8, q14, q2\n\t"
+#define V7_DW3S1_TAIL2 \
+    "vldmia %[tp]!, {d0-d5}\n\t" \
+    "vldmia %[x]!, {d18-d25}\n\t" "vld1.32 {d26-d29}, [%[x]], %[rsm]\n\t" \
+    "vmul.f32 q7, q11, q0\n\t" \
+    "vfma.f32 q7, q12, q1\n\t" "vmul.f32 q8, q12, q0\n\t" \
+    "vfma.f32 q7, q13, q2\n\t" "vfma.f32 q8, q13, q1\n\t" \
+    "vfma.f32 q8, q14, q2\n\t" \
+    "vldmia %[tp]!, {d0-d5}\n\t" \
+    "vldmia %[x]!, {d18-d25}\n\t" "vld1.32 {d26-d29}, [%[x]], %[rsm]\n\t" \
+    "vfma.f32 q7, q11, q0\n\t" \
+    "vfma.f32 q7, q12, q1\n\t" "vfma.f32 q8, q12, q0\n\t" \
+    "vfma.f32 q7, q13, q2\n\t" "vfma.f32 q8, q13, q1\n\t" \
+    "vfma.f32 q8, q14, q2\n\t" \
+    "vldmia %[tp]!, {d0-d5}\n\t" \
+    "vldmia %[x]!, {d18-d25}\n\t" "vld1.32 {d26-d29}, [%[x]], %[rsl]\n\t" \
+    "vfma.f32 q7, q11, q0\n\t" \
+    "vfma.f32 q7, q12, q1\n\t" "vfma.f32 q8, q12, q0\n\t" \
+    "vfma.f32 q7, q13, q2\n\t" "vfma.f32 q8, q13, q1\n\t" \
+    "vfma.f32 q8, q14, q2\n\t"
+#define V7_DW3S1_TAIL3 \
+    "vldmia %[tp]!, {d0-d5}\n\t" \
+    "vldmia %[x]!, {d18-d25}\n\t" "vld1.32 {d26-d29}, [%[x]], %[rsm]\n\t" \
+    "vmul.f32 q6, q10, q0\n\t" \
+    "vfma.f32 q6, q11, q1\n\t" "vmul.f32 q7, q11, q0\n\t" \
+    "vfma.f32 q6, q12, q2\n\t" "vfma.f32 q7, q12, q1\n\t" "vmul.f32 q8, q12, q0\n\t" \
+    "vfma.f32 q7, q13, q2\n\t" "vfma.f32 q8, q13, q1\n\t" \
+    "vfma.f32 q8, q14, q2\n\t" \
+    "vldmia %[tp]!, {d0-d5}\n\t" \
+    "vldmia %[x]!, {d18-d25}\n\t" "vld1.32 {d26-d29}, [%[x]], %[rsm]\n\t" \
+    "vfma.f32 q6, q10, q0\n\t" \
+    "vfma.f32 q6, q11, q1\n\t" "vfma.f32 q7, q11, q0\n\t" \
+    "vfma.f32 q6, q12, q2\n\t" "vfma.f32 q7, q12, q1\n\t" "vfma.f32 q8, q12, q0\n\t" \
+    "vfma.f32 q7, q13, q2\n\t" "vfma.f32 q8, q13, q1\n\t" \
+    "vfma.f32 q8, q14, q2\n\t" \
+    "vldmia %[tp]!, {d0-d5}\n\t" \
+    "vldmia %[x]!, {d18-d25}\n\t" "vld1.32 {d26-d29}, [%[x]], %[rsl]\n\t" \
+    "vfma.f32 q6, q10, q0\n\t" \
+    "vfma.f32 q6, q11, q1\n\t" "vfma.f32 q7, q11, q0\n\t" \
+    "vfma.f32 q6, q12, q2\n\t" "vfma.f32 q7, q12, q1\n\t" "vfma.f32 q8, q12, q0\n\t" \
+    "vfma.f32 q7, q13, q2\n\t" "vfma.f32 q8, q13, q1\n\t" \
+    "vfma.f32 q8, q14, q2\n\t"
+#define V7_DW3S2_TAIL1 \
+    "vldmia %[tp]!, {d0-d5}\n\t" \
+    "vldmia %[x]!, {d18-d31}\n\t" \
+    "vmul.f32 q8, q15, q0\n\t" \
+    "vld1.32 {d18-d21}, [%[x]], %[rsm]\n\t" \
+    "vfma.f32 q8, q9, q1\n\t" \
+    "vfma.f32 q8, q10, q2\n\t" \
+    "vldmia %[tp]!, {d0-d5}\n\t" \
+    "vldmia %[x]!, {d18-d31}\n\t" \
+    "vfma.f32 q8, q15, q0\n\t" \
+    "vld1.32 {d18-d21}, [%[x]], %[rsm]\n\t" \
+    "vfma.f32 q8, q9, q1\n\t" \
+    "vfma.f32 q8, q10, q2\n\t" \
+    "vldmia %[tp]!, {d0-d5}\n\t" \
+    "vldmia %[x]!, {d18-d31}\n\t" \
+    "vfma.f32 q8, q15, q0\n\t" \
+    "vld1.32 {d18-d21}, [%[x]], %[rsl]\n\t" \
+    "vfma.f32 q8, q9, q1\n\t" \
+    "vfma.f32 q8, q10, q2\n\t"
+#define V7_DW3S2_TAIL2 \
+    "vldmia %[tp]!, {d0-d5}\n\t" \
+    "vldmia %[x]!, {d18-d31}\n\t" \
+    "vmul.f32 q7, q13, q0\n\t" \
+    "vfma.f32 q7, q14, q1\n\t" \
+    "vfma.f32 q7, q15, q2\n\t" "vmul.f32 q8, q15, q0\n\t" \
+    "vld1.32 {d18-d21}, [%[x]], %[rsm]\n\t" \
+    "vfma.f32 q8, q9, q1\n\t" \
+    "vfma.f32 q8, q10, q2\n\t" \
+    "vldmia %[tp]!, {d0-d5}\n\t" \
+    "vldmia %[x]!, {d18-d31}\n\t" \
+    "vfma.f32 q7, q13, q0\n\t" \
+    "vfma.f32 q7, q14, q1\n\t" \
+    "vfma.f32 q7, q15, q2\n\t" "vfma.f32 q8, q15, q0\n\t" \
+    "vld1.32 {d18-d21}, [%[x]], %[rsm]\n\t" \
+    "vfma.f32 q8, q9, q1\n\t" \
+    "vfma.f32 q8, q10, q2\n\t" \
+    "vldmia %[tp]!, {d0-d5}\n\t" \
+    "vldmia %[x]!, {d18-d31}\n\t" \
+    "vfma.f32 q7, q13, q0\n\t" \
+    "vfma.f32 q7, q14, q1\n\t" \
+    "vfma.f32 q7, q15, q2\n\t" "vfma.f32 q8, q15, q0\n\t" \
+    "vld1.32 {d18-d21}, [%[x]], %[rsl]\n\t" \
+    "vfma.f32 q8, q9, q1\n\t" \
+    "vfma.f32 q8, q10, q2\n\t"
+#define V7_DW3S2_TAIL3 \
+    "vldmia %[tp]!, {d0-d5}\n\t" \
+    "vldmia %[x]!, {d18-d31}\n\t" \
+    "vmul.f32 q6, q11, q0\n\t" \
+    "vfma.f32 q6, q12, q1\n\t" \
+    "vfma.f32 q6, q13, q2\n\t" "vmul.f32 q7, q13, q0\n\t" \
+    "vfma.f32 q7, q14, q1\n\t" \
+    "vfma.f32 q7, q15, q2\n\t" "vmul.f32 q8, q15, q0\n\t" \
+    "vld1.32 {d18-d21}, [%[x]], %[rsm]\n\t" \
+    "vfma.f32 q8, q9, q1\n\t" \
+    "vfma.f32 q8, q10, q2\n\t" \
+    "vldmia %[tp]!, {d0-d5}\n\t" \
+    "vldmia %[x]!, {d18-d31}\n\t" \
+    "vfma.f32 q6, q11, q0\n\t" \
+    "vfma.f32 q6, q12, q1\n\t" \
+    "vfma.f32 q6, q13, q2\n\t" "vfma.f32 q7, q13, q0\n\t" \
+    "vfma.f32 q7, q14, q1\n\t" \
+    "vfma.f32 q7, q15, q2\n\t" "vfma.f32 q8, q15, q0\n\t" \
+    "vld1.32 {d18-d21}, [%[x]], %[rsm]\n\t" \
+    "vfma.f32 q8, q9, q1\n\t" \
+    "vfma.f32 q8, q10, q2\n\t" \
+    "vldmia %[tp]!, {d0-d5}\n\t" \
+    "vldmia %[x]!, {d18-d31}\n\t" \
+    "vfma.f32 q6, q11, q0\n\t" \
+    "vfma.f32 q6, q12, q1\n\t" \
+    "vfma.f32 q6, q13, q2\n\t" "vfma.f32 q7, q13, q0\n\t" \
+    "vfma.f32 q7, q14, q1\n\t" \
+    "vfma.f32 q7, q15, q2\n\t" "vfma.f32 q8, q15, q0\n\t" \
+    "vld1.32 {d18-d21}, [%[x]], %[rsl]\n\t" \
+    "vfma.f32 q8, q9, q1\n\t" \
+    "vfma.f32 q8, q10, q2\n\t"
+#define V7_DW5S1_TAIL1 \
+    "vldmia %[tp]!, {d0-d9}\n\t" \
+    "vldmia %[x]!, {d18-d31}\n\t" \
+    "vmul.f32 q8, q12, q0\n\t" \
+    "vfma.f32 q8, q13, q1\n\t" \
+    "vfma.f32 q8, q14, q2\n\t" \
+    "vfma.f32 q8, q15, q3\n\t" \
+    "vld1.32 {d18-d19}, [%[x]], %[rsm]\n\t" \
+    "vfma.f32 q8, q9, q4\n\t" \
+    "vldmia %[tp]!, {d0-d9}\n\t" \
+    "vldmia %[x]!, {d18-d31}\n\t" \
+    "vfma.f32 q8, q12, q0\n\t" \
+    "vfma.f32 q8, q13, q1\n\t" \
+    "vfma.f32 q8, q14, q2\n\t" \
+    "vfma.f32 q8, q15, q3\n\t" \
+    "vld1.32 {d18-d19}, [%[x]], %[rsm]\n\t" \
+    "vfma.f32 q8, q9, q4\n\t" \
+    "vldmia %[tp]!, {d0-d9}\n\t" \
+    "vldmia %[x]!, {d18-d31}\n\t" \
+    "vfma.f32 q8, q12, q0\n\t" \
+    "vfma.f32 q8, q13, q1\n\t" \
+    "vfma.f32 q8, q14, q2\n\t" \
+    "vfma.f32 q8, q15, q3\n\t" \
+    "vld1.32 {d18-d19}, [%[x]], %[rsm]\n\t" \
+    "vfma.f32 q8, q9, q4\n\t" \
+    "vldmia %[tp]!, {d0-d9}\n\t" \
+    "vldmia %[x]!, {d18-d31}\n\t" \
+    "vfma.f32 q8, q12, q0\n\t" \
+    "vfma.f32 q8, q13, q1\n\t" \
+    "vfma.f32 q8, q14, q2\n\t" \
+    "vfma.f32 q8, q15, q3\n\t" \
+    "vld1.32 {d18-d19}, [%[x]], %[rsm]\n\t" \
+    "vfma.f32 q8, q9, q4\n\t" \
+    "vldmia %[tp]!, {d0-d9}\n\t" \
+    "vldmia %[x]!, {d18-d31}\n\t" \
+    "vfma.f32 q8, q12, q0\n\t" \
+    "vfma.f32 q8, q13, q1\n\t" \
+    "vfma.f32 q8, q14, q2\n\t" \
+    "vfma.f32 q8, q15, q3\n\t" \
+    "vld1.32 {d18-d19}, [%[x]], %[rsl]\n\t" \
+    "vfma.f32 q8, q9, q4\n\t"
+#define V7_DW5S1_TAIL2 \
+    "vldmia %[tp]!, {d0-d9}\n\t" \
+    "vldmia %[x]!, {d18-d31}\n\t" \
+    "vmul.f32 q7, q11, q0\n\t" \
+    "vfma.f32 q7, q12, q1\n\t" "vmul.f32 q8, q12, q0\n\t" \
+    "vfma.f32 q7, q13, q2\n\t" "vfma.f32 q8, q13, q1\n\t" \
+    "vfma.f32 q7, q14, q3\n\t" "vfma.f32 q8, q14, q2\n\t" \
+    "vfma.f32 q7, q15, q4\n\t" "vfma.f32 q8, q15, q3\n\t" \
+    "vld1.32 {d18-d19}, [%[x]], %[rsm]\n\t" \
+    "vfma.f32 q8, q9, q4\n\t" \
+    "vldmia %[tp]!, {d0-d9}\n\t" \
+    "vldmia %[x]!, {d18-d31}\n\t" \
+    "vfma.f32 q7, q11, q0\n\t" \
+    "vfma.f32 q7, q12, q1\n\t" "vfma.f32 q8, q12, q0\n\t" \
+    "vfma.f32 q7, q13, q2\n\t" "vfma.f32 q8, q13, q1\n\t" \
+    "vfma.f32 q7, q14, q3\n\t" "vfma.f32 q8, q14, q2\n\t" \
+    "vfma.f32 q7, q15, q4\n\t" "vfma.f32 q8, q15, q3\n\t" \
+    "vld1.32 {d18-d19}, [%[x]], %[rsm]\n\t" \
+    "vfma.f32 q8, q9, q4\n\t" \
+    "vldmia %[tp]!, {d0-d9}\n\t" \
+    "vldmia %[x]!, {d18-d31}\n\t" \
+    "vfma.f32 q7, q11, q0\n\t" \
+    "vfma.f32 q7, q12, q1\n\t" "vfma.f32 q8, q12, q0\n\t" \
+    "vfma.f32 q7, q13, q2\n\t" "vfma.f32 q8, q13, q1\n\t" \
+    "vfma.f32 q7, q14, q3\n\t" "vfma.f32 q8, q14, q2\n\t" \
+    "vfma.f32 q7, q15, q4\n\t" "vfma.f32 q8, q15, q3\n\t" \
+    "vld1.32 {d18-d19}, [%[x]], %[rsm]\n\t" \
+    "vfma.f32 q8, q9, q4\n\t" \
+    "vldmia %[tp]!, {d0-d9}\n\t" \
+    "vldmia %[x]!, {d18-d31}\n\t" \
+    "vfma.f32 q7, q11, q0\n\t" \
+    "vfma.f32 q7, q12, q1\n\t" "vfma.f32 q8, q12, q0\n\t" \
+    "vfma.f32 q7, q13, q2\n\t" "vfma.f32 q8, q13, q1\n\t" \
+    "vfma.f32 q7, q14, q3\n\t" "vfma.f32 q8, q14, q2\n\t" \
+    "vfma.f32 q7, q15, q4\n\t" "vfma.f32 q8, q15, q3\n\t" \
+    "vld1.32 {d18-d19}, [%[x]], %[rsm]\n\t" \
+    "vfma.f32 q8, q9, q4\n\t" \
+    "vldmia %[tp]!, {d0-d9}\n\t" \
+    "vldmia %[x]!, {d18-d31}\n\t" \
+    "vfma.f32 q7, q11, q0\n\t" \
+    "vfma.f32 q7, q12, q1\n\t" "vfma.f32 q8, q12, q0\n\t" \
+    "vfma.f32 q7, q13, q2\n\t" "vfma.f32 q8, q13, q1\n\t" \
+    "vfma.f32 q7, q14, q3\n\t" "vfma.f32 q8, q14, q2\n\t" \
+    "vfma.f32 q7, q15, q4\n\t" "vfma.f32 q8, q15, q3\n\t" \
+    "vld1.32 {d18-d19}, [%[x]], %[rsl]\n\t" \
+    "vfma.f32 q8, q9, q4\n\t"
+#define V7_DW5S1_TAIL3 \
+    "vldmia %[tp]!, {d0-d9}\n\t" \
+    "vldmia %[x]!, {d18-d31}\n\t" \
+    "vmul.f32 q6, q10, q0\n\t" \
+    "vfma.f32 q6, q11, q1\n\t" "vmul.f32 q7, q11, q0\n\t" \
+    "vfma.f32 q6, q12, q2\n\t" "vfma.f32 q7, q12, q1\n\t" "vmul.f32 q8, q12, q0\n\t" \
+    "vfma.f32 q6, q13, q3\n\t" "vfma.f32 q7, q13, q2\n\t" "vfma.f32 q8, q13, q1\n\t" \
+    "vfma.f32 q6, q14, q4\n\t" "vfma.f32 q7, q14, q3\n\t" "vfma.f32 q8, q14, q2\n\t" \
+    "vfma.f32 q7, q15, q4\n\t" "vfma.f32 q8, q15, q3\n\t" \
+    "vld1.32 {d18-d19}, [%[x]], %[rsm]\n\t" \
+    "vfma.f32 q8, q9, q4\n\t" \
+    "vldmia %[tp]!, {d0-d9}\n\t" \
+    "vldmia %[x]!, {d18-d31}\n\t" \
+    "vfma.f32 q6, q10, q0\n\t" \
+    "vfma.f32 q6, q11, q1\n\t" "vfma.f32 q7, q11, q0\n\t" \
+    "vfma.f32 q6, q12, q2\n\t" "vfma.f32 q7, q12, q1\n\t" "vfma.f32 q8, q12, q0\n\t" \
+    "vfma.f32 q6, q13, q3\n\t" "vfma.f32 q7, q13, q2\n\t" "vfma.f32 q8, q13, q1\n\t" \
+    "vfma.f32 q6, q14, q4\n\t" "vfma.f32 q7, q14, q3\n\t" "vfma.f32 q8, q14, q2\n\t" \
+    "vfma.f32 q7, q15, q4\n\t" "vfma.f32 q8, q15, q3\n\t" \
+    "vld1.32 {d18-d19}, [%[x]], %[rsm]\n\t" \
+    "vfma.f32 q8, q9, q4\n\t" \
+    "vldmia %[tp]!, {d0-d9}\n\t" \
+    "vldmia %[x]!, {d18-d31}\n\t" \
+    "vfma.f32 q6, q10, q0\n\t" \
+    "vfma.f32 q6, q11, q1\n\t" "vfma.f32 q7, q11, q0\n\t" \
+    "vfma.f32 q6, q12, q2\n\t" "vfma.f32 q7, q12, q1\n\t" "vfma.f32 q8, q12, q0\n\t" \
+    "vfma.f32 q6, q13, q3\n\t" "vfma.f32 q7, q13, q2\n\t" "vfma.f32 q8, q13, q1\n\t" \
+    "vfma.f32 q6, q14, q4\n\t" "vfma.f32 q7, q14, q3\n\t" "vfma.f32 q8, q14, q2\n\t" \
+    "vfma.f32 q7, q15, q4\n\t" "vfma.f32 q8, q15, q3\n\t" \
+    "vld1.32 {d18-d19}, [%[x]], %[rsm]\n\t" \
+    "vfma.f32 q8, q9, q4\n\t" \
+    "vldmia %[tp]!, {d0-d9}\n\t" \
+    "vldmia %[x]!, {d18-d31}\n\t" \
+    "vfma.f32 q6, q10, q0\n\t" \
+    "vfma.f32 q6, q11, q1\n\t" "vfma.f32 q7, q11, q0\n\t" \
+    "vfma.f32 q6, q12, q2\n\t" "vfma.f32 q7, q12, q1\n\t" "vfma.f32 q8, q12, q0\n\t" \
+    "vfma.f32 q6, q13, q3\n\t" "vfma.f32 q7, q13, q2\n\t" "vfma.f32 q8, q13, q1\n\t" \
+    "vfma.f32 q6, q14, q4\n\t" "vfma.f32 q7, q14, q3\n\t" "vfma.f32 q8, q14, q2\n\t" \
+    "vfma.f32 q7, q15, q4\n\t" "vfma.f32 q8, q15, q3\n\t" \
+    "vld1.32 {d18-d19}, [%[x]], %[rsm]\n\t" \
+    "vfma.f32 q8, q9, q4\n\t" \
+    "vldmia %[tp]!, {d0-d9}\n\t" \
+    "vldmia %[x]!, {d18-d31}\n\t" \
+    "vfma.f32 q6, q10, q0\n\t" \
+    "vfma.f32 q6, q11, q1\n\t" "vfma.f32 q7, q11, q0\n\t" \
+    "vfma.f32 q6, q12, q2\n\t" "vfma.f32 q7, q12, q1\n\t" "vfma.f32 q8, q12, q0\n\t" \
+    "vfma.f32 q6, q13, q3\n\t" "vfma.f32 q7, q13, q2\n\t" "vfma.f32 q8, q13, q1\n\t" \
+    "vfma.f32 q6, q14, q4\n\t" "vfma.f32 q7, q14, q3\n\t" "vfma.f32 q8, q14, q2\n\t" \
+    "vfma.f32 q7, q15, q4\n\t" "vfma.f32 q8, q15, q3\n\t" \
+    "vld1.32 {d18-d19}, [%[x]], %[rsl]\n\t" \
+    "vfma.f32 q8, q9, q4\n\t"
+#define V7_DW5S2_TAIL1 \
+    "vldmia %[tp]!, {d0-d9}\n\t" \
+    "vldmia %[x]!, {d18-d31}\n\t" \
+    "vmul.f32 q8, q15, q0\n\t" \
+    "vld1.32 {d18-d21}, [%[x]]!\n\t" \
+    "vfma.f32 q8, q9, q1\n\t" \
+    "vfma.f32 q8, q10, q2\n\t" \
+    "vld1.32 {d22-d25}, [%[x]], %[rsm]\n\t" \
+    "vfma.f32 q8, q11, q3\n\t" \
+    "vfma.f32 q8, q12, q4\n\t" \
+    "vldmia %[tp]!, {d0-d9}\n\t" \
+    "vldmia %[x]!, {d18-d31}\n\t" \
+    "vfma.f32 q8, q15, q0\n\t" \
+    "vld1.32 {d18-d21}, [%[x]]!\n\t" \
+    "vfma.f32 q8, q9, q1\n\t" \
+    "vfma.f32 q8, q10, q2\n\t" \
+    "vld1.32 {d22-d25}, [%[x]], %[rsm]\n\t" \
+    "vfma.f32 q8, q11, q3\n\t" \
+    "vfma.f32 q8, q12, q4\n\t" \
+    "vldmia %[tp]!, {d0-d9}\n\t" \
+    "vldmia %[x]!, {d18-d31}\n\t" \
+    "vfma.f32 q8, q15, q0\n\t" \
+    "vld1.32 {d18-d21}, [%[x]]!\n\t" \
+    "vfma.f32 q8, q9, q1\n\t" \
+    "vfma.f32 q8, q10, q2\n\t" \
+    "vld1.32 {d22-d25}, [%[x]], %[rsm]\n\t" \
+    "vfma.f32 q8, q11, q3\n\t" \
+    "vfma.f32 q8, q12, q4\n\t" \
+    "vldmia %[tp]!, {d0-d9}\n\t" \
+    "vldmia %[x]!, {d18-d31}\n\t" \
+    "vfma.f32 q8, q15, q0\n\t" \
+    "vld1.32 {d18-d21}, [%[x]]!\n\t" \
+    "vfma.f32 q8, q9, q1\n\t" \
+    "vfma.f32 q8, q10, q2\n\t" \
+    "vld1.32 {d22-d25}, [%[x]], %[rsm]\n\t" \
+    "vfma.f32 q8, q11, q3\n\t" \
+    "vfma.f32 q8, q12, q4\n\t" \
+    "vldmia %[tp]!, {d0-d9}\n\t" \
+    "vldmia %[x]!, {d18-d31}\n\t" \
+    "vfma.f32 q8, q15, q0\n\t" \
+    "vld1.32 {d18-d21}, [%[x]]!\n\t" \
+    "vfma.f32 q8, q9, q1\n\t" \
+    "vfma.f32 q8, q10, q2\n\t" \
+    "vld1.32 {d22-d25}, [%[x]], %[rsl]\n\t" \
+    "vfma.f32 q8, q11, q3\n\t" \
+    "vfma.f32 q8, q12, q4\n\t"
+#define V7_DW5S2_TAIL2 \
+    "vldmia %[tp]!, {d0-d9}\n\t" \
+    "vldmia %[x]!, {d18-d31}\n\t" \
+    "vmul.f32 q7, q13, q0\n\t" \
+    "vfma.f32 q7, q14, q1\n\t" \
+    "vfma.f32 q7, q15, q2\n\t" "vmul.f32 q8, q15, q0\n\t" \
+    "vld1.32 {d18-d21}, [%[x]]!\n\t" \
+    "vfma.f32 q7, q9, q3\n\t" "vfma.f32 q8, q9, q1\n\t" \
+    "vfma.f32 q7, q10, q4\n\t" "vfma.f32 q8, q10, q2\n\t" \
+    "vld1.32 {d22-d25}, [%[x]], %[rsm]\n\t" \
+    "vfma.f32 q8, q11, q3\n\t" \
+    "vfma.f32 q8, q12, q4\n\t" \
+    "vldmia %[tp]!, {d0-d9}\n\t" \
+    "vldmia %[x]!, {d18-d31}\n\t" \
+    "vfma.f32 q7, q13, q0\n\t" \
+    "vfma.f32 q7, q14, q1\n\t" \
+    "vfma.f32 q7, q15, q2\n\t" "vfma.f32 q8, q15, q0\n\t" \
+    "vld1.32 {d18-d21}, [%[x]]!\n\t" \
+    "vfma.f32 q7, q9, q3\n\t" "vfma.f32 q8, q9, q1\n\t" \
+    "vfma.f32 q7, q10, q4\n\t" "vfma.f32 q8, q10, q2\n\t" \
+    "vld1.32 {d22-d25}, [%[x]], %[rsm]\n\t" \
+    "vfma.f32 q8, q11, q3\n\t" \
+    "vfma.f32 q8, q12, q4\n\t" \
+    "vldmia %[tp]!, {d0-d9}\n\t" \
+    "vldmia %[x]!, {d18-d31}\n\t" \
+    "vfma.f32 q7, q13, q0\n\t" \
+    "vfma.f32 q7, q14, q1\n\t" \
+    "vfma.f32 q7, q15, q2\n\t" "vfma.f32 q8, q15, q0\n\t" \
+    "vld1.32 {d18-d21}, [%[x]]!\n\t" \
+    "vfma.f32 q7, q9, q3\n\t" "vfma.f32 q8, q9, q1\n\t" \
+    "vfma.f32 q7, q10, q4\n\t" "vfma.f32 q8, q10, q2\n\t" \
+    "vld1.32 {d22-d25}, [%[x]], %[rsm]\n\t" \
+    "vfma.f32 q8, q11, q3\n\t" \
+    "vfma.f32 q8, q12, q4\n\t" \
+    "vldmia %[tp]!, {d0-d9}\n\t" \
+    "vldmia %[x]!, {d18-d31}\n\t" \
+    "vfma.f32 q7, q13, q0\n\t" \
+    "vfma.f32 q7, q14, q1\n\t" \
+    "vfma.f32 q7, q15, q2\n\t" "vfma.f32 q8, q15, q0\n\t" \
+    "vld1.32 {d18-d21}, [%[x]]!\n\t" \
+    "vfma.f32 q7, q9, q3\n\t" "vfma.f32 q8, q9, q1\n\t" \
+    "vfma.f32 q7, q10, q4\n\t" "vfma.f32 q8, q10, q2\n\t" \
+    "vld1.32 {d22-d25}, [%[x]], %[rsm]\n\t" \
+    "vfma.f32 q8, q11, q3\n\t" \
+    "vfma.f32 q8, q12, q4\n\t" \
+    "vldmia %[tp]!, {d0-d9}\n\t" \
+    "vldmia %[x]!, {d18-d31}\n\t" \
+    "vfma.f32 q7, q13, q0\n\t" \
+    "vfma.f32 q7, q14, q1\n\t" \
+    "vfma.f32 q7, q15, q2\n\t" "vfma.f32 q8, q15, q0\n\t" \
+    "vld1.32 {d18-d21}, [%[x]]!\n\t" \
+    "vfma.f32 q7, q9, q3\n\t" "vfma.f32 q8, q9, q1\n\t" \
+    "vfma.f32 q7, q10, q4\n\t" "vfma.f32 q8, q10, q2\n\t" \
+    "vld1.32 {d22-d25}, [%[x]], %[rsl]\n\t" \
+    "vfma.f32 q8, q11, q3\n\t" \
+    "vfma.f32 q8, q12, q4\n\t"
+#define V7_DW5S2_TAIL3 \
+    "vldmia %[tp]!, {d0-d9}\n\t" \
+    "vldmia %[x]!, {d18-d31}\n\t" \
+    "vmul.f32 q6, q11, q0\n\t" \
+    "vfma.f32 q6, q12, q1\n\t" \
+    "vfma.f32 q6, q13, q2\n\t" "vmul.f32 q7, q13, q0\n\t" \
+    "vfma.f32 q6, q14, q3\n\t" "vfma.f32 q7, q14, q1\n\t" \
+    "vfma.f32 q6, q15, q4\n\t" "vfma.f32 q7, q15, q2\n\t" "vmul.f32 q8, q15, q0\n\t" \
+    "vld1.32 {d18-d21}, [%[x]]!\n\t" \
+    "vfma.f32 q7, q9, q3\n\t" "vfma.f32 q8, q9, q1\n\t" \
+    "vfma.f32 q7, q10, q4\n\t" "vfma.f32 q8, q10, q2\n\t" \
+    "vld1.32 {d22-d25}, [%[x]], %[rsm]\n\t" \
+    "vfma.f32 q8, q11, q3\n\t" \
+    "vfma.f32 q8, q12, q4\n\t" \
+    "vldmia %[tp]!, {d0-d9}\n\t" \
+    "vldmia %[x]!, {d18-d31}\n\t" \
+    "vfma.f32 q6, q11, q0\n\t" \
+    "vfma.f32 q6, q12, q1\n\t" \
+    "vfma.f32 q6, q13, q2\n\t" "vfma.f32 q7, q13, q0\n\t" \
+    "vfma.f32 q6, q14, q3\n\t" "vfma.f32 q7, q14, q1\n\t" \
+    "vfma.f32 q6, q15, q4\n\t" "vfma.f32 q7, q15, q2\n\t" "vfma.f32 q8, q15, q0\n\t" \
+    "vld1.32 {d18-d21}, [%[x]]!\n\t" \
+    "vfma.f32 q7, q9, q3\n\t" "vfma.f32 q8, q9, q1\n\t" \
+    "vfma.f32 q7, q10, q4\n\t" "vfma.f32 q8, q10, q2\n\t" \
+    "vld1.32 {d22-d25}, [%[x]], %[rsm]\n\t" \
+    "vfma.f32 q8, q11, q3\n\t" \
+    "vfma.f32 q8, q12, q4\n\t" \
+    "vldmia %[tp]!, {d0-d9}\n\t" \
+    "vldmia %[x]!, {d18-d31}\n\t" \
+    "vfma.f32 q6, q11, q0\n\t" \
+    "vfma.f32 q6, q12, q1\n\t" \
+    "vfma.f32 q6, q13, q2\n\t" "vfma.f32 q7, q13, q0\n\t" \
+    "vfma.f32 q6, q14, q3\n\t" "vfma.f32 q7, q14, q1\n\t" \
+    "vfma.f32 q6, q15, q4\n\t" "vfma.f32 q7, q15, q2\n\t" "vfma.f32 q8, q15, q0\n\t" \
+    "vld1.32 {d18-d21}, [%[x]]!\n\t" \
+    "vfma.f32 q7, q9, q3\n\t" "vfma.f32 q8, q9, q1\n\t" \
+    "vfma.f32 q7, q10, q4\n\t" "vfma.f32 q8, q10, q2\n\t" \
+    "vld1.32 {d22-d25}, [%[x]], %[rsm]\n\t" \
+    "vfma.f32 q8, q11, q3\n\t" \
+    "vfma.f32 q8, q12, q4\n\t" \
+    "vldmia %[tp]!, {d0-d9}\n\t" \
+    "vldmia %[x]!, {d18-d31}\n\t" \
+    "vfma.f32 q6, q11, q0\n\t" \
+    "vfma.f32 q6, q12, q1\n\t" \
+    "vfma.f32 q6, q13, q2\n\t" "vfma.f32 q7, q13, q0\n\t" \
+    "vfma.f32 q6, q14, q3\n\t" "vfma.f32 q7, q14, q1\n\t" \
+    "vfma.f32 q6, q15, q4\n\t" "vfma.f32 q7, q15, q2\n\t" "vfma.f32 q8, q15, q0\n\t" \
+    "vld1.32 {d18-d21}, [%[x]]!\n\t" \
+    "vfma.f32 q7, q9, q3\n\t" "vfma.f32 q8, q9, q1\n\t" \
+    "vfma.f32 q7, q10, q4\n\t" "vfma.f32 q8, q10, q2\n\t" \
+    "vld1.32 {d22-d25}, [%[x]], %[rsm]\n\t" \
+    "vfma.f32 q8, q11, q3\n\t" \
+    "vfma.f32 q8, q12, q4\n\t" \
+    "vldmia %[tp]!, {d0-d9}\n\t" \
+    "vldmia %[x]!, {d18-d31}\n\t" \
+    "vfma.f32 q6, q11, q0\n\t" \
+    "vfma.f32 q6, q12, q1\n\t" \
+    "vfma.f32 q6, q13, q2\n\t" "vfma.f32 q7, q13, q0\n\t" \
+    "vfma.f32 q6, q14, q3\n\t" "vfma.f32 q7, q14, q1\n\t" \
+    "vfma.f32 q6, q15, q4\n\t" "vfma.f32 q7, q15, q2\n\t" "vfma.f32 q8, q15, q0\n\t" \
+    "vld1.32 {d18-d21}, [%[x]]!\n\t" \
+    "vfma.f32 q7, q9, q3\n\t" "vfma.f32 q8, q9, q1\n\t" \
+    "vfma.f32 q7, q10, q4\n\t" "vfma.f32 q8, q10, q2\n\t" \
+    "vld1.32 {d22-d25}, [%[x]], %[rsl]\n\t" \
+    "vfma.f32 q8, q11, q3\n\t" \
+    "vfma.f32 q8, q12, q4\n\t"
+#define V7_EP_BIAS1(TT) "vldmia %[tp], {d0-d5}\n\tsub %[tp], %[tp], #" TT "\n\t" "vadd.f32 q8, q8, q0\n\t"
+#define V7_EP_RELU1 "vmax.f32 q8, q8, q1\n\t"
+#define V7_EP_MIN61 "vmin.f32 q8, q8, q2\n\t"
+#define V7_EP_BIAS2(TT) "vldmia %[tp], {d0-d5}\n\tsub %[tp], %[tp], #" TT "\n\t" "vadd.f32 q7, q7, q0\n\tvadd.f32 q8, q8, q0\n\t"
+#define V7_EP_RELU2 "vmax.f32 q7, q7, q1\n\tvmax.f32 q8, q8, q1\n\t"
+#define V7_EP_MIN62 "vmin.f32 q7, q7, q2\n\tvmin.f32 q8, q8, q2\n\t"
+#define V7_EP_BIAS3(TT) "vldmia %[tp], {d0-d5}\n\tsub %[tp], %[tp], #" TT "\n\t" "vadd.f32 q6, q6, q0\n\tvadd.f32 q7, q7, q0\n\tvadd.f32 q8, q8, q0\n\t"
+#define V7_EP_RELU3 "vmax.f32 q6, q6, q1\n\tvmax.f32 q7, q7, q1\n\tvmax.f32 q8, q8, q1\n\t"
+#define V7_EP_MIN63 "vmin.f32 q6, q6, q2\n\tvmin.f32 q7, q7, q2\n\tvmin.f32 q8, q8, q2\n\t"
 /* Epilogue on q5..q8: the bias, 0 and 6 after the taps (tp is then at them; it steps back
  * by TT = 16 K K bytes), residual (4 planes transposed by VLD4 into q9..q12), ReLU / ReLU6,
  * the VST4 store to the 4 output planes. Residual and output pointers step by the plane
@@ -568,8 +1019,8 @@ GRT_INLINE void transpose_row(const float *p, size_t ps, size_t w, float *b) {
     "vst4.32 {d10[1], d12[1], d14[1], d16[1]}, [%[o]], %[ps]\n\t" \
     "vst4.32 {d11[0], d13[0], d15[0], d17[0]}, [%[o]], %[ps]\n\t" \
     "vst4.32 {d11[1], d13[1], d15[1], d17[1]}, [%[o]], %[psb]\n\t"
-/* The last n (1..3) pixels of a row (the tail tile, which starts 4 - n pixels early):
- * residual into q9.., added to the last n accumulators, and the store of those. The
+/* The last n (1..3) pixels of a row (the tail tile, which starts 4 - n pixels early, so
+ * its last n accumulators are those pixels): residual into q9.., added to the last n accumulators, and the store of those. The
  * pointers step by 16 at the 4th plane and back by 16 - 4 n. */
 #define V7_EP_RES1 \
     "vld1.32 {d18[0]}, [%[r]], %[ps]\n\t" \
@@ -610,26 +1061,26 @@ GRT_INLINE void transpose_row(const float *p, size_t ps, size_t w, float *b) {
     "vst3.32 {d13[0], d15[0], d17[0]}, [%[o]], %[ps]\n\t" \
     "vst3.32 {d13[1], d15[1], d17[1]}, [%[o]], %[psb]\n\t" \
     "sub %[o], %[o], #4\n\t"
-/* A band of rows: per row, n4 tiles of 4 pixels, then (tn = ow % 4 != 0) one tail tile of
- * the last 4 pixels, 4 - tn pixels back (tb bytes of buffer), which stores only its last
- * tn pixels; x then steps to the next row (rowstep). Row constants are read from prm
- * (n scratch): n4, tn, tb, rowstep, and the rows left, counted down in place. */
-#define V7_BAND_ASM(tile, TT, ep4, ep1, ep2, ep3)                                             \
+/* A band of rows: per row, n4 tiles of 4 pixels, then (tn = ow % 4 != 0) a tail tile for
+ * the last tn pixels: the tile 4 - tn pixels back (tb bytes of buffer; 0 when tn = 0) with
+ * only its last tn accumulators (_TAIL<tn>); x then steps to the next row (rowstep). Row
+ * constants are read from prm (n scratch): n4, tn, tb, rowstep, and the rows left, counted
+ * down in place. */
+#define V7_BAND_ASM(tile, t1, t2, t3, TT, ep4, ep1, ep2, ep3)                                 \
     __asm__ volatile("1:\n\t"                                                                  \
                      "ldr %[n], [%[prm]]\n\t"                                                  \
                      "2:\n\t" tile V7_EP_BIAS(TT) ep4 "subs %[n], %[n], #1\n\t"               \
                      "bne 2b\n\t"                                                              \
-                     "ldr %[n], [%[prm], #4]\n\t"                                              \
-                     "cmp %[n], #0\n\t"                                                        \
-                     "beq 7f\n\t"                                                              \
                      "ldr %[n], [%[prm], #8]\n\t"                                              \
-                     "sub %[x], %[x], %[n]\n\t" tile V7_EP_BIAS(TT)                            \
+                     "sub %[x], %[x], %[n]\n\t"                                                \
                      "ldr %[n], [%[prm], #4]\n\t"                                              \
                      "cmp %[n], #2\n\t"                                                        \
                      "blt 4f\n\t"                                                              \
-                     "beq 5f\n\t" ep3 "b 7f\n\t"                                               \
-                     "4:\n\t" ep1 "b 7f\n\t"                                                   \
-                     "5:\n\t" ep2 "7:\n\t"                                                     \
+                     "beq 5f\n\t" t3 V7_EP_BIAS3(TT) ep3 "b 7f\n\t"                           \
+                     "4:\n\t"                                                                  \
+                     "cmp %[n], #0\n\t"                                                        \
+                     "beq 7f\n\t" t1 V7_EP_BIAS1(TT) ep1 "b 7f\n\t"                           \
+                     "5:\n\t" t2 V7_EP_BIAS2(TT) ep2 "7:\n\t"                                 \
                      "ldr %[n], [%[prm], #12]\n\t"                                             \
                      "add %[x], %[x], %[n]\n\t"                                                \
                      "ldr %[n], [%[prm], #16]\n\t"                                             \
@@ -641,16 +1092,18 @@ GRT_INLINE void transpose_row(const float *p, size_t ps, size_t w, float *b) {
                        [rsl] "r"(rsl)                                                          \
                      : "q0", "q1", "q2", "q3", "q4", "q5", "q6", "q7", "q8", "q9", "q10", "q11", \
                        "q12", "q13", "q14", "q15", "cc", "memory")
-#define V7_BAND_ACT(tile, TT, res, res1, res2, res3, act)                                      \
-    V7_BAND_ASM(tile, TT, res act V7_EP_STORE, res1 act V7_EP_STORE1, res2 act V7_EP_STORE2,    \
-                res3 act V7_EP_STORE3)
-#define V7_BAND_RES(tile, TT, res, res1, res2, res3)                                           \
+#define V7_BAND_ACT(tile, t1, t2, t3, TT, res, res1, res2, res3, act, act1, act2, act3)        \
+    V7_BAND_ASM(tile, t1, t2, t3, TT, res act V7_EP_STORE, res1 act1 V7_EP_STORE1,              \
+                res2 act2 V7_EP_STORE2, res3 act3 V7_EP_STORE3)
+#define V7_BAND_RES(tile, t1, t2, t3, TT, res, res1, res2, res3)                               \
     if (act == GRT_ACT_RELU) {                                                                 \
-        V7_BAND_ACT(tile, TT, res, res1, res2, res3, V7_EP_RELU);                              \
+        V7_BAND_ACT(tile, t1, t2, t3, TT, res, res1, res2, res3, V7_EP_RELU, V7_EP_RELU1,      \
+                    V7_EP_RELU2, V7_EP_RELU3);                                                 \
     } else if (act == GRT_ACT_RELU6) {                                                         \
-        V7_BAND_ACT(tile, TT, res, res1, res2, res3, V7_EP_RELU V7_EP_MIN6);                   \
+        V7_BAND_ACT(tile, t1, t2, t3, TT, res, res1, res2, res3, V7_EP_RELU V7_EP_MIN6,        \
+                    V7_EP_RELU1 V7_EP_MIN61, V7_EP_RELU2 V7_EP_MIN62, V7_EP_RELU3 V7_EP_MIN63); \
     } else {                                                                                   \
-        V7_BAND_ACT(tile, TT, res, res1, res2, res3, "");                                      \
+        V7_BAND_ACT(tile, t1, t2, t3, TT, res, res1, res2, res3, "", "", "", "");              \
     }
 
 /* Row constants of a band (read by the asm at these byte offsets: 0, 4, 8, 12, 16). */
@@ -667,18 +1120,20 @@ struct band_prm {
     static __attribute__((noinline)) void band##K##s##SD##_v7(                                  \
         const float *b, size_t rs, size_t ow, size_t rows, const float *tk, const float *res, \
         float *out, size_t ps, int act) {                                                      \
-        struct band_prm prm_ = {ow / 4, ow % 4, (4 - ow % 4) * 16 * SD, SD * rs - 16 * SD * ow,   \
-                                rows};                                                         \
+        struct band_prm prm_ = {ow / 4, ow % 4, (4 - ow % 4) % 4 * 16 * SD,                   \
+                                SD * rs - 16 * SD * ow, rows};                                 \
         struct band_prm *prm = &prm_;                                                          \
         const float *x = b, *tp = tk, *r = res != NULL ? res : out;                            \
         float *o = out;                                                                        \
         size_t n;                                                                              \
         const size_t psb = 16 - 3 * ps, rsm = rs - PRE, rsl = 64 * SD - (K - 1) * rs - PRE;     \
         if (res != NULL) {                                                                     \
-            V7_BAND_RES(V7_DW##K##S##SD##_TILE, TT, V7_EP_RES, V7_EP_RES1, V7_EP_RES2,          \
-                        V7_EP_RES3)                                                            \
+            V7_BAND_RES(V7_DW##K##S##SD##_TILE, V7_DW##K##S##SD##_TAIL1,                       \
+                        V7_DW##K##S##SD##_TAIL2, V7_DW##K##S##SD##_TAIL3, TT, V7_EP_RES,       \
+                        V7_EP_RES1, V7_EP_RES2, V7_EP_RES3)                                    \
         } else {                                                                               \
-            V7_BAND_RES(V7_DW##K##S##SD##_TILE, TT, "", "", "", "")                             \
+            V7_BAND_RES(V7_DW##K##S##SD##_TILE, V7_DW##K##S##SD##_TAIL1,                       \
+                        V7_DW##K##S##SD##_TAIL2, V7_DW##K##S##SD##_TAIL3, TT, "", "", "", "")  \
         }                                                                                      \
     }
 V7_BAND_FN(3, 1, "144", 64)
@@ -753,24 +1208,299 @@ V7_BAND_FN(5, 2, "400", 144)
     "st3 {v17.s, v18.s, v19.s}[1], [%[o1]], #12\n\t" \
     "st3 {v17.s, v18.s, v19.s}[2], [%[o2]], #12\n\t" \
     "st3 {v17.s, v18.s, v19.s}[3], [%[o3]], #12\n\t"
-/* A band of rows: per row, n4 tiles of 4 pixels, then (tn = ow % 4 != 0) one tail tile of
- * the last 4 pixels, tb bytes of buffer (4 - tn pixels) back, which stores only its last tn
- * pixels; x16 then steps to the next row (rowstep). setup loads the registers kept for the
+/* Tail tiles (n = 1..3 pixels): the loads of the full tile (so the pointers step alike), the
+ * FMAs of its last n accumulators only; bias and activation of those. */
+#define A64_DW3S1_TAIL1 \
+    "ldp q24, q25, [x16, #64]\n\t" "ld1 {v20.4s, v21.4s, v22.4s, v23.4s}, [x16], %[rs]\n\t" \
+    "fmul v19.4s, v23.4s, v0.4s\n\t" \
+    "fmla v19.4s, v24.4s, v1.4s\n\t" \
+    "fmla v19.4s, v25.4s, v2.4s\n\t" \
+    "ldp q24, q25, [x16, #64]\n\t" "ld1 {v20.4s, v21.4s, v22.4s, v23.4s}, [x16], %[rs]\n\t" \
+    "fmla v19.4s, v23.4s, v3.4s\n\t" \
+    "fmla v19.4s, v24.4s, v4.4s\n\t" \
+    "fmla v19.4s, v25.4s, v5.4s\n\t" \
+    "ldp q24, q25, [x16, #64]\n\t" "ld1 {v20.4s, v21.4s, v22.4s, v23.4s}, [x16], %[rs]\n\t" \
+    "fmla v19.4s, v23.4s, v6.4s\n\t" \
+    "fmla v19.4s, v24.4s, v7.4s\n\t" \
+    "fmla v19.4s, v25.4s, v8.4s\n\t"
+#define A64_DW3S1_TAIL2 \
+    "ldp q24, q25, [x16, #64]\n\t" "ld1 {v20.4s, v21.4s, v22.4s, v23.4s}, [x16], %[rs]\n\t" \
+    "fmul v18.4s, v22.4s, v0.4s\n\tfmul v19.4s, v23.4s, v0.4s\n\t" \
+    "fmla v18.4s, v23.4s, v1.4s\n\tfmla v19.4s, v24.4s, v1.4s\n\t" \
+    "fmla v18.4s, v24.4s, v2.4s\n\tfmla v19.4s, v25.4s, v2.4s\n\t" \
+    "ldp q24, q25, [x16, #64]\n\t" "ld1 {v20.4s, v21.4s, v22.4s, v23.4s}, [x16], %[rs]\n\t" \
+    "fmla v18.4s, v22.4s, v3.4s\n\tfmla v19.4s, v23.4s, v3.4s\n\t" \
+    "fmla v18.4s, v23.4s, v4.4s\n\tfmla v19.4s, v24.4s, v4.4s\n\t" \
+    "fmla v18.4s, v24.4s, v5.4s\n\tfmla v19.4s, v25.4s, v5.4s\n\t" \
+    "ldp q24, q25, [x16, #64]\n\t" "ld1 {v20.4s, v21.4s, v22.4s, v23.4s}, [x16], %[rs]\n\t" \
+    "fmla v18.4s, v22.4s, v6.4s\n\tfmla v19.4s, v23.4s, v6.4s\n\t" \
+    "fmla v18.4s, v23.4s, v7.4s\n\tfmla v19.4s, v24.4s, v7.4s\n\t" \
+    "fmla v18.4s, v24.4s, v8.4s\n\tfmla v19.4s, v25.4s, v8.4s\n\t"
+#define A64_DW3S1_TAIL3 \
+    "ldp q24, q25, [x16, #64]\n\t" "ld1 {v20.4s, v21.4s, v22.4s, v23.4s}, [x16], %[rs]\n\t" \
+    "fmul v17.4s, v21.4s, v0.4s\n\tfmul v18.4s, v22.4s, v0.4s\n\tfmul v19.4s, v23.4s, v0.4s\n\t" \
+    "fmla v17.4s, v22.4s, v1.4s\n\tfmla v18.4s, v23.4s, v1.4s\n\tfmla v19.4s, v24.4s, v1.4s\n\t" \
+    "fmla v17.4s, v23.4s, v2.4s\n\tfmla v18.4s, v24.4s, v2.4s\n\tfmla v19.4s, v25.4s, v2.4s\n\t" \
+    "ldp q24, q25, [x16, #64]\n\t" "ld1 {v20.4s, v21.4s, v22.4s, v23.4s}, [x16], %[rs]\n\t" \
+    "fmla v17.4s, v21.4s, v3.4s\n\tfmla v18.4s, v22.4s, v3.4s\n\tfmla v19.4s, v23.4s, v3.4s\n\t" \
+    "fmla v17.4s, v22.4s, v4.4s\n\tfmla v18.4s, v23.4s, v4.4s\n\tfmla v19.4s, v24.4s, v4.4s\n\t" \
+    "fmla v17.4s, v23.4s, v5.4s\n\tfmla v18.4s, v24.4s, v5.4s\n\tfmla v19.4s, v25.4s, v5.4s\n\t" \
+    "ldp q24, q25, [x16, #64]\n\t" "ld1 {v20.4s, v21.4s, v22.4s, v23.4s}, [x16], %[rs]\n\t" \
+    "fmla v17.4s, v21.4s, v6.4s\n\tfmla v18.4s, v22.4s, v6.4s\n\tfmla v19.4s, v23.4s, v6.4s\n\t" \
+    "fmla v17.4s, v22.4s, v7.4s\n\tfmla v18.4s, v23.4s, v7.4s\n\tfmla v19.4s, v24.4s, v7.4s\n\t" \
+    "fmla v17.4s, v23.4s, v8.4s\n\tfmla v18.4s, v24.4s, v8.4s\n\tfmla v19.4s, v25.4s, v8.4s\n\t"
+#define A64_DW3S2_TAIL1 \
+    "ldr q28, [x16, #128]\n\t" "ld1 {v20.4s, v21.4s, v22.4s, v23.4s}, [x16], #64\n\t" "ld1 {v24.4s, v25.4s, v26.4s, v27.4s}, [x16], %[rs64]\n\t" \
+    "fmul v19.4s, v26.4s, v0.4s\n\t" \
+    "fmla v19.4s, v27.4s, v1.4s\n\t" \
+    "fmla v19.4s, v28.4s, v2.4s\n\t" \
+    "ldr q28, [x16, #128]\n\t" "ld1 {v20.4s, v21.4s, v22.4s, v23.4s}, [x16], #64\n\t" "ld1 {v24.4s, v25.4s, v26.4s, v27.4s}, [x16], %[rs64]\n\t" \
+    "fmla v19.4s, v26.4s, v3.4s\n\t" \
+    "fmla v19.4s, v27.4s, v4.4s\n\t" \
+    "fmla v19.4s, v28.4s, v5.4s\n\t" \
+    "ldr q28, [x16, #128]\n\t" "ld1 {v20.4s, v21.4s, v22.4s, v23.4s}, [x16], #64\n\t" "ld1 {v24.4s, v25.4s, v26.4s, v27.4s}, [x16], %[rs64]\n\t" \
+    "fmla v19.4s, v26.4s, v6.4s\n\t" \
+    "fmla v19.4s, v27.4s, v7.4s\n\t" \
+    "fmla v19.4s, v28.4s, v8.4s\n\t"
+#define A64_DW3S2_TAIL2 \
+    "ldr q28, [x16, #128]\n\t" "ld1 {v20.4s, v21.4s, v22.4s, v23.4s}, [x16], #64\n\t" "ld1 {v24.4s, v25.4s, v26.4s, v27.4s}, [x16], %[rs64]\n\t" \
+    "fmul v18.4s, v24.4s, v0.4s\n\tfmul v19.4s, v26.4s, v0.4s\n\t" \
+    "fmla v18.4s, v25.4s, v1.4s\n\tfmla v19.4s, v27.4s, v1.4s\n\t" \
+    "fmla v18.4s, v26.4s, v2.4s\n\tfmla v19.4s, v28.4s, v2.4s\n\t" \
+    "ldr q28, [x16, #128]\n\t" "ld1 {v20.4s, v21.4s, v22.4s, v23.4s}, [x16], #64\n\t" "ld1 {v24.4s, v25.4s, v26.4s, v27.4s}, [x16], %[rs64]\n\t" \
+    "fmla v18.4s, v24.4s, v3.4s\n\tfmla v19.4s, v26.4s, v3.4s\n\t" \
+    "fmla v18.4s, v25.4s, v4.4s\n\tfmla v19.4s, v27.4s, v4.4s\n\t" \
+    "fmla v18.4s, v26.4s, v5.4s\n\tfmla v19.4s, v28.4s, v5.4s\n\t" \
+    "ldr q28, [x16, #128]\n\t" "ld1 {v20.4s, v21.4s, v22.4s, v23.4s}, [x16], #64\n\t" "ld1 {v24.4s, v25.4s, v26.4s, v27.4s}, [x16], %[rs64]\n\t" \
+    "fmla v18.4s, v24.4s, v6.4s\n\tfmla v19.4s, v26.4s, v6.4s\n\t" \
+    "fmla v18.4s, v25.4s, v7.4s\n\tfmla v19.4s, v27.4s, v7.4s\n\t" \
+    "fmla v18.4s, v26.4s, v8.4s\n\tfmla v19.4s, v28.4s, v8.4s\n\t"
+#define A64_DW3S2_TAIL3 \
+    "ldr q28, [x16, #128]\n\t" "ld1 {v20.4s, v21.4s, v22.4s, v23.4s}, [x16], #64\n\t" "ld1 {v24.4s, v25.4s, v26.4s, v27.4s}, [x16], %[rs64]\n\t" \
+    "fmul v17.4s, v22.4s, v0.4s\n\tfmul v18.4s, v24.4s, v0.4s\n\tfmul v19.4s, v26.4s, v0.4s\n\t" \
+    "fmla v17.4s, v23.4s, v1.4s\n\tfmla v18.4s, v25.4s, v1.4s\n\tfmla v19.4s, v27.4s, v1.4s\n\t" \
+    "fmla v17.4s, v24.4s, v2.4s\n\tfmla v18.4s, v26.4s, v2.4s\n\tfmla v19.4s, v28.4s, v2.4s\n\t" \
+    "ldr q28, [x16, #128]\n\t" "ld1 {v20.4s, v21.4s, v22.4s, v23.4s}, [x16], #64\n\t" "ld1 {v24.4s, v25.4s, v26.4s, v27.4s}, [x16], %[rs64]\n\t" \
+    "fmla v17.4s, v22.4s, v3.4s\n\tfmla v18.4s, v24.4s, v3.4s\n\tfmla v19.4s, v26.4s, v3.4s\n\t" \
+    "fmla v17.4s, v23.4s, v4.4s\n\tfmla v18.4s, v25.4s, v4.4s\n\tfmla v19.4s, v27.4s, v4.4s\n\t" \
+    "fmla v17.4s, v24.4s, v5.4s\n\tfmla v18.4s, v26.4s, v5.4s\n\tfmla v19.4s, v28.4s, v5.4s\n\t" \
+    "ldr q28, [x16, #128]\n\t" "ld1 {v20.4s, v21.4s, v22.4s, v23.4s}, [x16], #64\n\t" "ld1 {v24.4s, v25.4s, v26.4s, v27.4s}, [x16], %[rs64]\n\t" \
+    "fmla v17.4s, v22.4s, v6.4s\n\tfmla v18.4s, v24.4s, v6.4s\n\tfmla v19.4s, v26.4s, v6.4s\n\t" \
+    "fmla v17.4s, v23.4s, v7.4s\n\tfmla v18.4s, v25.4s, v7.4s\n\tfmla v19.4s, v27.4s, v7.4s\n\t" \
+    "fmla v17.4s, v24.4s, v8.4s\n\tfmla v18.4s, v26.4s, v8.4s\n\tfmla v19.4s, v28.4s, v8.4s\n\t"
+#define A64_DW5S1_TAIL1 \
+    "ld1 {v0.4s, v1.4s, v2.4s, v3.4s}, [%[tp]], #64\n\t" "ldr q4, [%[tp]], #16\n\t" "ld1 {v20.4s, v21.4s, v22.4s, v23.4s}, [x16], #64\n\t" "ld1 {v24.4s, v25.4s, v26.4s, v27.4s}, [x16], %[rs64]\n\t" \
+    "fmul v19.4s, v23.4s, v0.4s\n\t" \
+    "fmla v19.4s, v24.4s, v1.4s\n\t" \
+    "fmla v19.4s, v25.4s, v2.4s\n\t" \
+    "fmla v19.4s, v26.4s, v3.4s\n\t" \
+    "fmla v19.4s, v27.4s, v4.4s\n\t" \
+    "ld1 {v0.4s, v1.4s, v2.4s, v3.4s}, [%[tp]], #64\n\t" "ldr q4, [%[tp]], #16\n\t" "ld1 {v20.4s, v21.4s, v22.4s, v23.4s}, [x16], #64\n\t" "ld1 {v24.4s, v25.4s, v26.4s, v27.4s}, [x16], %[rs64]\n\t" \
+    "fmla v19.4s, v23.4s, v0.4s\n\t" \
+    "fmla v19.4s, v24.4s, v1.4s\n\t" \
+    "fmla v19.4s, v25.4s, v2.4s\n\t" \
+    "fmla v19.4s, v26.4s, v3.4s\n\t" \
+    "fmla v19.4s, v27.4s, v4.4s\n\t" \
+    "ld1 {v0.4s, v1.4s, v2.4s, v3.4s}, [%[tp]], #64\n\t" "ldr q4, [%[tp]], #16\n\t" "ld1 {v20.4s, v21.4s, v22.4s, v23.4s}, [x16], #64\n\t" "ld1 {v24.4s, v25.4s, v26.4s, v27.4s}, [x16], %[rs64]\n\t" \
+    "fmla v19.4s, v23.4s, v0.4s\n\t" \
+    "fmla v19.4s, v24.4s, v1.4s\n\t" \
+    "fmla v19.4s, v25.4s, v2.4s\n\t" \
+    "fmla v19.4s, v26.4s, v3.4s\n\t" \
+    "fmla v19.4s, v27.4s, v4.4s\n\t" \
+    "ld1 {v0.4s, v1.4s, v2.4s, v3.4s}, [%[tp]], #64\n\t" "ldr q4, [%[tp]], #16\n\t" "ld1 {v20.4s, v21.4s, v22.4s, v23.4s}, [x16], #64\n\t" "ld1 {v24.4s, v25.4s, v26.4s, v27.4s}, [x16], %[rs64]\n\t" \
+    "fmla v19.4s, v23.4s, v0.4s\n\t" \
+    "fmla v19.4s, v24.4s, v1.4s\n\t" \
+    "fmla v19.4s, v25.4s, v2.4s\n\t" \
+    "fmla v19.4s, v26.4s, v3.4s\n\t" \
+    "fmla v19.4s, v27.4s, v4.4s\n\t" \
+    "ld1 {v0.4s, v1.4s, v2.4s, v3.4s}, [%[tp]], #64\n\t" "ldr q4, [%[tp]], #16\n\t" "ld1 {v20.4s, v21.4s, v22.4s, v23.4s}, [x16], #64\n\t" "ld1 {v24.4s, v25.4s, v26.4s, v27.4s}, [x16], %[rs64]\n\t" \
+    "fmla v19.4s, v23.4s, v0.4s\n\t" \
+    "fmla v19.4s, v24.4s, v1.4s\n\t" \
+    "fmla v19.4s, v25.4s, v2.4s\n\t" \
+    "fmla v19.4s, v26.4s, v3.4s\n\t" \
+    "fmla v19.4s, v27.4s, v4.4s\n\t"
+#define A64_DW5S1_TAIL2 \
+    "ld1 {v0.4s, v1.4s, v2.4s, v3.4s}, [%[tp]], #64\n\t" "ldr q4, [%[tp]], #16\n\t" "ld1 {v20.4s, v21.4s, v22.4s, v23.4s}, [x16], #64\n\t" "ld1 {v24.4s, v25.4s, v26.4s, v27.4s}, [x16], %[rs64]\n\t" \
+    "fmul v18.4s, v22.4s, v0.4s\n\tfmul v19.4s, v23.4s, v0.4s\n\t" \
+    "fmla v18.4s, v23.4s, v1.4s\n\tfmla v19.4s, v24.4s, v1.4s\n\t" \
+    "fmla v18.4s, v24.4s, v2.4s\n\tfmla v19.4s, v25.4s, v2.4s\n\t" \
+    "fmla v18.4s, v25.4s, v3.4s\n\tfmla v19.4s, v26.4s, v3.4s\n\t" \
+    "fmla v18.4s, v26.4s, v4.4s\n\tfmla v19.4s, v27.4s, v4.4s\n\t" \
+    "ld1 {v0.4s, v1.4s, v2.4s, v3.4s}, [%[tp]], #64\n\t" "ldr q4, [%[tp]], #16\n\t" "ld1 {v20.4s, v21.4s, v22.4s, v23.4s}, [x16], #64\n\t" "ld1 {v24.4s, v25.4s, v26.4s, v27.4s}, [x16], %[rs64]\n\t" \
+    "fmla v18.4s, v22.4s, v0.4s\n\tfmla v19.4s, v23.4s, v0.4s\n\t" \
+    "fmla v18.4s, v23.4s, v1.4s\n\tfmla v19.4s, v24.4s, v1.4s\n\t" \
+    "fmla v18.4s, v24.4s, v2.4s\n\tfmla v19.4s, v25.4s, v2.4s\n\t" \
+    "fmla v18.4s, v25.4s, v3.4s\n\tfmla v19.4s, v26.4s, v3.4s\n\t" \
+    "fmla v18.4s, v26.4s, v4.4s\n\tfmla v19.4s, v27.4s, v4.4s\n\t" \
+    "ld1 {v0.4s, v1.4s, v2.4s, v3.4s}, [%[tp]], #64\n\t" "ldr q4, [%[tp]], #16\n\t" "ld1 {v20.4s, v21.4s, v22.4s, v23.4s}, [x16], #64\n\t" "ld1 {v24.4s, v25.4s, v26.4s, v27.4s}, [x16], %[rs64]\n\t" \
+    "fmla v18.4s, v22.4s, v0.4s\n\tfmla v19.4s, v23.4s, v0.4s\n\t" \
+    "fmla v18.4s, v23.4s, v1.4s\n\tfmla v19.4s, v24.4s, v1.4s\n\t" \
+    "fmla v18.4s, v24.4s, v2.4s\n\tfmla v19.4s, v25.4s, v2.4s\n\t" \
+    "fmla v18.4s, v25.4s, v3.4s\n\tfmla v19.4s, v26.4s, v3.4s\n\t" \
+    "fmla v18.4s, v26.4s, v4.4s\n\tfmla v19.4s, v27.4s, v4.4s\n\t" \
+    "ld1 {v0.4s, v1.4s, v2.4s, v3.4s}, [%[tp]], #64\n\t" "ldr q4, [%[tp]], #16\n\t" "ld1 {v20.4s, v21.4s, v22.4s, v23.4s}, [x16], #64\n\t" "ld1 {v24.4s, v25.4s, v26.4s, v27.4s}, [x16], %[rs64]\n\t" \
+    "fmla v18.4s, v22.4s, v0.4s\n\tfmla v19.4s, v23.4s, v0.4s\n\t" \
+    "fmla v18.4s, v23.4s, v1.4s\n\tfmla v19.4s, v24.4s, v1.4s\n\t" \
+    "fmla v18.4s, v24.4s, v2.4s\n\tfmla v19.4s, v25.4s, v2.4s\n\t" \
+    "fmla v18.4s, v25.4s, v3.4s\n\tfmla v19.4s, v26.4s, v3.4s\n\t" \
+    "fmla v18.4s, v26.4s, v4.4s\n\tfmla v19.4s, v27.4s, v4.4s\n\t" \
+    "ld1 {v0.4s, v1.4s, v2.4s, v3.4s}, [%[tp]], #64\n\t" "ldr q4, [%[tp]], #16\n\t" "ld1 {v20.4s, v21.4s, v22.4s, v23.4s}, [x16], #64\n\t" "ld1 {v24.4s, v25.4s, v26.4s, v27.4s}, [x16], %[rs64]\n\t" \
+    "fmla v18.4s, v22.4s, v0.4s\n\tfmla v19.4s, v23.4s, v0.4s\n\t" \
+    "fmla v18.4s, v23.4s, v1.4s\n\tfmla v19.4s, v24.4s, v1.4s\n\t" \
+    "fmla v18.4s, v24.4s, v2.4s\n\tfmla v19.4s, v25.4s, v2.4s\n\t" \
+    "fmla v18.4s, v25.4s, v3.4s\n\tfmla v19.4s, v26.4s, v3.4s\n\t" \
+    "fmla v18.4s, v26.4s, v4.4s\n\tfmla v19.4s, v27.4s, v4.4s\n\t"
+#define A64_DW5S1_TAIL3 \
+    "ld1 {v0.4s, v1.4s, v2.4s, v3.4s}, [%[tp]], #64\n\t" "ldr q4, [%[tp]], #16\n\t" "ld1 {v20.4s, v21.4s, v22.4s, v23.4s}, [x16], #64\n\t" "ld1 {v24.4s, v25.4s, v26.4s, v27.4s}, [x16], %[rs64]\n\t" \
+    "fmul v17.4s, v21.4s, v0.4s\n\tfmul v18.4s, v22.4s, v0.4s\n\tfmul v19.4s, v23.4s, v0.4s\n\t" \
+    "fmla v17.4s, v22.4s, v1.4s\n\tfmla v18.4s, v23.4s, v1.4s\n\tfmla v19.4s, v24.4s, v1.4s\n\t" \
+    "fmla v17.4s, v23.4s, v2.4s\n\tfmla v18.4s, v24.4s, v2.4s\n\tfmla v19.4s, v25.4s, v2.4s\n\t" \
+    "fmla v17.4s, v24.4s, v3.4s\n\tfmla v18.4s, v25.4s, v3.4s\n\tfmla v19.4s, v26.4s, v3.4s\n\t" \
+    "fmla v17.4s, v25.4s, v4.4s\n\tfmla v18.4s, v26.4s, v4.4s\n\tfmla v19.4s, v27.4s, v4.4s\n\t" \
+    "ld1 {v0.4s, v1.4s, v2.4s, v3.4s}, [%[tp]], #64\n\t" "ldr q4, [%[tp]], #16\n\t" "ld1 {v20.4s, v21.4s, v22.4s, v23.4s}, [x16], #64\n\t" "ld1 {v24.4s, v25.4s, v26.4s, v27.4s}, [x16], %[rs64]\n\t" \
+    "fmla v17.4s, v21.4s, v0.4s\n\tfmla v18.4s, v22.4s, v0.4s\n\tfmla v19.4s, v23.4s, v0.4s\n\t" \
+    "fmla v17.4s, v22.4s, v1.4s\n\tfmla v18.4s, v23.4s, v1.4s\n\tfmla v19.4s, v24.4s, v1.4s\n\t" \
+    "fmla v17.4s, v23.4s, v2.4s\n\tfmla v18.4s, v24.4s, v2.4s\n\tfmla v19.4s, v25.4s, v2.4s\n\t" \
+    "fmla v17.4s, v24.4s, v3.4s\n\tfmla v18.4s, v25.4s, v3.4s\n\tfmla v19.4s, v26.4s, v3.4s\n\t" \
+    "fmla v17.4s, v25.4s, v4.4s\n\tfmla v18.4s, v26.4s, v4.4s\n\tfmla v19.4s, v27.4s, v4.4s\n\t" \
+    "ld1 {v0.4s, v1.4s, v2.4s, v3.4s}, [%[tp]], #64\n\t" "ldr q4, [%[tp]], #16\n\t" "ld1 {v20.4s, v21.4s, v22.4s, v23.4s}, [x16], #64\n\t" "ld1 {v24.4s, v25.4s, v26.4s, v27.4s}, [x16], %[rs64]\n\t" \
+    "fmla v17.4s, v21.4s, v0.4s\n\tfmla v18.4s, v22.4s, v0.4s\n\tfmla v19.4s, v23.4s, v0.4s\n\t" \
+    "fmla v17.4s, v22.4s, v1.4s\n\tfmla v18.4s, v23.4s, v1.4s\n\tfmla v19.4s, v24.4s, v1.4s\n\t" \
+    "fmla v17.4s, v23.4s, v2.4s\n\tfmla v18.4s, v24.4s, v2.4s\n\tfmla v19.4s, v25.4s, v2.4s\n\t" \
+    "fmla v17.4s, v24.4s, v3.4s\n\tfmla v18.4s, v25.4s, v3.4s\n\tfmla v19.4s, v26.4s, v3.4s\n\t" \
+    "fmla v17.4s, v25.4s, v4.4s\n\tfmla v18.4s, v26.4s, v4.4s\n\tfmla v19.4s, v27.4s, v4.4s\n\t" \
+    "ld1 {v0.4s, v1.4s, v2.4s, v3.4s}, [%[tp]], #64\n\t" "ldr q4, [%[tp]], #16\n\t" "ld1 {v20.4s, v21.4s, v22.4s, v23.4s}, [x16], #64\n\t" "ld1 {v24.4s, v25.4s, v26.4s, v27.4s}, [x16], %[rs64]\n\t" \
+    "fmla v17.4s, v21.4s, v0.4s\n\tfmla v18.4s, v22.4s, v0.4s\n\tfmla v19.4s, v23.4s, v0.4s\n\t" \
+    "fmla v17.4s, v22.4s, v1.4s\n\tfmla v18.4s, v23.4s, v1.4s\n\tfmla v19.4s, v24.4s, v1.4s\n\t" \
+    "fmla v17.4s, v23.4s, v2.4s\n\tfmla v18.4s, v24.4s, v2.4s\n\tfmla v19.4s, v25.4s, v2.4s\n\t" \
+    "fmla v17.4s, v24.4s, v3.4s\n\tfmla v18.4s, v25.4s, v3.4s\n\tfmla v19.4s, v26.4s, v3.4s\n\t" \
+    "fmla v17.4s, v25.4s, v4.4s\n\tfmla v18.4s, v26.4s, v4.4s\n\tfmla v19.4s, v27.4s, v4.4s\n\t" \
+    "ld1 {v0.4s, v1.4s, v2.4s, v3.4s}, [%[tp]], #64\n\t" "ldr q4, [%[tp]], #16\n\t" "ld1 {v20.4s, v21.4s, v22.4s, v23.4s}, [x16], #64\n\t" "ld1 {v24.4s, v25.4s, v26.4s, v27.4s}, [x16], %[rs64]\n\t" \
+    "fmla v17.4s, v21.4s, v0.4s\n\tfmla v18.4s, v22.4s, v0.4s\n\tfmla v19.4s, v23.4s, v0.4s\n\t" \
+    "fmla v17.4s, v22.4s, v1.4s\n\tfmla v18.4s, v23.4s, v1.4s\n\tfmla v19.4s, v24.4s, v1.4s\n\t" \
+    "fmla v17.4s, v23.4s, v2.4s\n\tfmla v18.4s, v24.4s, v2.4s\n\tfmla v19.4s, v25.4s, v2.4s\n\t" \
+    "fmla v17.4s, v24.4s, v3.4s\n\tfmla v18.4s, v25.4s, v3.4s\n\tfmla v19.4s, v26.4s, v3.4s\n\t" \
+    "fmla v17.4s, v25.4s, v4.4s\n\tfmla v18.4s, v26.4s, v4.4s\n\tfmla v19.4s, v27.4s, v4.4s\n\t"
+#define A64_DW5S2_TAIL1 \
+    "ld1 {v0.4s, v1.4s, v2.4s, v3.4s}, [%[tp]], #64\n\t" "ldr q4, [%[tp]], #16\n\t" "ld1 {v20.4s, v21.4s, v22.4s, v23.4s}, [x16], #64\n\t" "ld1 {v24.4s, v25.4s, v26.4s, v27.4s}, [x16], #64\n\t" "ld1 {v28.4s, v29.4s, v30.4s}, [x16], %[rsm]\n\t" \
+    "fmul v19.4s, v26.4s, v0.4s\n\t" \
+    "fmla v19.4s, v27.4s, v1.4s\n\t" \
+    "fmla v19.4s, v28.4s, v2.4s\n\t" \
+    "fmla v19.4s, v29.4s, v3.4s\n\t" \
+    "fmla v19.4s, v30.4s, v4.4s\n\t" \
+    "ld1 {v0.4s, v1.4s, v2.4s, v3.4s}, [%[tp]], #64\n\t" "ldr q4, [%[tp]], #16\n\t" "ld1 {v20.4s, v21.4s, v22.4s, v23.4s}, [x16], #64\n\t" "ld1 {v24.4s, v25.4s, v26.4s, v27.4s}, [x16], #64\n\t" "ld1 {v28.4s, v29.4s, v30.4s}, [x16], %[rsm]\n\t" \
+    "fmla v19.4s, v26.4s, v0.4s\n\t" \
+    "fmla v19.4s, v27.4s, v1.4s\n\t" \
+    "fmla v19.4s, v28.4s, v2.4s\n\t" \
+    "fmla v19.4s, v29.4s, v3.4s\n\t" \
+    "fmla v19.4s, v30.4s, v4.4s\n\t" \
+    "ld1 {v0.4s, v1.4s, v2.4s, v3.4s}, [%[tp]], #64\n\t" "ldr q4, [%[tp]], #16\n\t" "ld1 {v20.4s, v21.4s, v22.4s, v23.4s}, [x16], #64\n\t" "ld1 {v24.4s, v25.4s, v26.4s, v27.4s}, [x16], #64\n\t" "ld1 {v28.4s, v29.4s, v30.4s}, [x16], %[rsm]\n\t" \
+    "fmla v19.4s, v26.4s, v0.4s\n\t" \
+    "fmla v19.4s, v27.4s, v1.4s\n\t" \
+    "fmla v19.4s, v28.4s, v2.4s\n\t" \
+    "fmla v19.4s, v29.4s, v3.4s\n\t" \
+    "fmla v19.4s, v30.4s, v4.4s\n\t" \
+    "ld1 {v0.4s, v1.4s, v2.4s, v3.4s}, [%[tp]], #64\n\t" "ldr q4, [%[tp]], #16\n\t" "ld1 {v20.4s, v21.4s, v22.4s, v23.4s}, [x16], #64\n\t" "ld1 {v24.4s, v25.4s, v26.4s, v27.4s}, [x16], #64\n\t" "ld1 {v28.4s, v29.4s, v30.4s}, [x16], %[rsm]\n\t" \
+    "fmla v19.4s, v26.4s, v0.4s\n\t" \
+    "fmla v19.4s, v27.4s, v1.4s\n\t" \
+    "fmla v19.4s, v28.4s, v2.4s\n\t" \
+    "fmla v19.4s, v29.4s, v3.4s\n\t" \
+    "fmla v19.4s, v30.4s, v4.4s\n\t" \
+    "ld1 {v0.4s, v1.4s, v2.4s, v3.4s}, [%[tp]], #64\n\t" "ldr q4, [%[tp]], #16\n\t" "ld1 {v20.4s, v21.4s, v22.4s, v23.4s}, [x16], #64\n\t" "ld1 {v24.4s, v25.4s, v26.4s, v27.4s}, [x16], #64\n\t" "ld1 {v28.4s, v29.4s, v30.4s}, [x16], %[rsm]\n\t" \
+    "fmla v19.4s, v26.4s, v0.4s\n\t" \
+    "fmla v19.4s, v27.4s, v1.4s\n\t" \
+    "fmla v19.4s, v28.4s, v2.4s\n\t" \
+    "fmla v19.4s, v29.4s, v3.4s\n\t" \
+    "fmla v19.4s, v30.4s, v4.4s\n\t"
+#define A64_DW5S2_TAIL2 \
+    "ld1 {v0.4s, v1.4s, v2.4s, v3.4s}, [%[tp]], #64\n\t" "ldr q4, [%[tp]], #16\n\t" "ld1 {v20.4s, v21.4s, v22.4s, v23.4s}, [x16], #64\n\t" "ld1 {v24.4s, v25.4s, v26.4s, v27.4s}, [x16], #64\n\t" "ld1 {v28.4s, v29.4s, v30.4s}, [x16], %[rsm]\n\t" \
+    "fmul v18.4s, v24.4s, v0.4s\n\tfmul v19.4s, v26.4s, v0.4s\n\t" \
+    "fmla v18.4s, v25.4s, v1.4s\n\tfmla v19.4s, v27.4s, v1.4s\n\t" \
+    "fmla v18.4s, v26.4s, v2.4s\n\tfmla v19.4s, v28.4s, v2.4s\n\t" \
+    "fmla v18.4s, v27.4s, v3.4s\n\tfmla v19.4s, v29.4s, v3.4s\n\t" \
+    "fmla v18.4s, v28.4s, v4.4s\n\tfmla v19.4s, v30.4s, v4.4s\n\t" \
+    "ld1 {v0.4s, v1.4s, v2.4s, v3.4s}, [%[tp]], #64\n\t" "ldr q4, [%[tp]], #16\n\t" "ld1 {v20.4s, v21.4s, v22.4s, v23.4s}, [x16], #64\n\t" "ld1 {v24.4s, v25.4s, v26.4s, v27.4s}, [x16], #64\n\t" "ld1 {v28.4s, v29.4s, v30.4s}, [x16], %[rsm]\n\t" \
+    "fmla v18.4s, v24.4s, v0.4s\n\tfmla v19.4s, v26.4s, v0.4s\n\t" \
+    "fmla v18.4s, v25.4s, v1.4s\n\tfmla v19.4s, v27.4s, v1.4s\n\t" \
+    "fmla v18.4s, v26.4s, v2.4s\n\tfmla v19.4s, v28.4s, v2.4s\n\t" \
+    "fmla v18.4s, v27.4s, v3.4s\n\tfmla v19.4s, v29.4s, v3.4s\n\t" \
+    "fmla v18.4s, v28.4s, v4.4s\n\tfmla v19.4s, v30.4s, v4.4s\n\t" \
+    "ld1 {v0.4s, v1.4s, v2.4s, v3.4s}, [%[tp]], #64\n\t" "ldr q4, [%[tp]], #16\n\t" "ld1 {v20.4s, v21.4s, v22.4s, v23.4s}, [x16], #64\n\t" "ld1 {v24.4s, v25.4s, v26.4s, v27.4s}, [x16], #64\n\t" "ld1 {v28.4s, v29.4s, v30.4s}, [x16], %[rsm]\n\t" \
+    "fmla v18.4s, v24.4s, v0.4s\n\tfmla v19.4s, v26.4s, v0.4s\n\t" \
+    "fmla v18.4s, v25.4s, v1.4s\n\tfmla v19.4s, v27.4s, v1.4s\n\t" \
+    "fmla v18.4s, v26.4s, v2.4s\n\tfmla v19.4s, v28.4s, v2.4s\n\t" \
+    "fmla v18.4s, v27.4s, v3.4s\n\tfmla v19.4s, v29.4s, v3.4s\n\t" \
+    "fmla v18.4s, v28.4s, v4.4s\n\tfmla v19.4s, v30.4s, v4.4s\n\t" \
+    "ld1 {v0.4s, v1.4s, v2.4s, v3.4s}, [%[tp]], #64\n\t" "ldr q4, [%[tp]], #16\n\t" "ld1 {v20.4s, v21.4s, v22.4s, v23.4s}, [x16], #64\n\t" "ld1 {v24.4s, v25.4s, v26.4s, v27.4s}, [x16], #64\n\t" "ld1 {v28.4s, v29.4s, v30.4s}, [x16], %[rsm]\n\t" \
+    "fmla v18.4s, v24.4s, v0.4s\n\tfmla v19.4s, v26.4s, v0.4s\n\t" \
+    "fmla v18.4s, v25.4s, v1.4s\n\tfmla v19.4s, v27.4s, v1.4s\n\t" \
+    "fmla v18.4s, v26.4s, v2.4s\n\tfmla v19.4s, v28.4s, v2.4s\n\t" \
+    "fmla v18.4s, v27.4s, v3.4s\n\tfmla v19.4s, v29.4s, v3.4s\n\t" \
+    "fmla v18.4s, v28.4s, v4.4s\n\tfmla v19.4s, v30.4s, v4.4s\n\t" \
+    "ld1 {v0.4s, v1.4s, v2.4s, v3.4s}, [%[tp]], #64\n\t" "ldr q4, [%[tp]], #16\n\t" "ld1 {v20.4s, v21.4s, v22.4s, v23.4s}, [x16], #64\n\t" "ld1 {v24.4s, v25.4s, v26.4s, v27.4s}, [x16], #64\n\t" "ld1 {v28.4s, v29.4s, v30.4s}, [x16], %[rsm]\n\t" \
+    "fmla v18.4s, v24.4s, v0.4s\n\tfmla v19.4s, v26.4s, v0.4s\n\t" \
+    "fmla v18.4s, v25.4s, v1.4s\n\tfmla v19.4s, v27.4s, v1.4s\n\t" \
+    "fmla v18.4s, v26.4s, v2.4s\n\tfmla v19.4s, v28.4s, v2.4s\n\t" \
+    "fmla v18.4s, v27.4s, v3.4s\n\tfmla v19.4s, v29.4s, v3.4s\n\t" \
+    "fmla v18.4s, v28.4s, v4.4s\n\tfmla v19.4s, v30.4s, v4.4s\n\t"
+#define A64_DW5S2_TAIL3 \
+    "ld1 {v0.4s, v1.4s, v2.4s, v3.4s}, [%[tp]], #64\n\t" "ldr q4, [%[tp]], #16\n\t" "ld1 {v20.4s, v21.4s, v22.4s, v23.4s}, [x16], #64\n\t" "ld1 {v24.4s, v25.4s, v26.4s, v27.4s}, [x16], #64\n\t" "ld1 {v28.4s, v29.4s, v30.4s}, [x16], %[rsm]\n\t" \
+    "fmul v17.4s, v22.4s, v0.4s\n\tfmul v18.4s, v24.4s, v0.4s\n\tfmul v19.4s, v26.4s, v0.4s\n\t" \
+    "fmla v17.4s, v23.4s, v1.4s\n\tfmla v18.4s, v25.4s, v1.4s\n\tfmla v19.4s, v27.4s, v1.4s\n\t" \
+    "fmla v17.4s, v24.4s, v2.4s\n\tfmla v18.4s, v26.4s, v2.4s\n\tfmla v19.4s, v28.4s, v2.4s\n\t" \
+    "fmla v17.4s, v25.4s, v3.4s\n\tfmla v18.4s, v27.4s, v3.4s\n\tfmla v19.4s, v29.4s, v3.4s\n\t" \
+    "fmla v17.4s, v26.4s, v4.4s\n\tfmla v18.4s, v28.4s, v4.4s\n\tfmla v19.4s, v30.4s, v4.4s\n\t" \
+    "ld1 {v0.4s, v1.4s, v2.4s, v3.4s}, [%[tp]], #64\n\t" "ldr q4, [%[tp]], #16\n\t" "ld1 {v20.4s, v21.4s, v22.4s, v23.4s}, [x16], #64\n\t" "ld1 {v24.4s, v25.4s, v26.4s, v27.4s}, [x16], #64\n\t" "ld1 {v28.4s, v29.4s, v30.4s}, [x16], %[rsm]\n\t" \
+    "fmla v17.4s, v22.4s, v0.4s\n\tfmla v18.4s, v24.4s, v0.4s\n\tfmla v19.4s, v26.4s, v0.4s\n\t" \
+    "fmla v17.4s, v23.4s, v1.4s\n\tfmla v18.4s, v25.4s, v1.4s\n\tfmla v19.4s, v27.4s, v1.4s\n\t" \
+    "fmla v17.4s, v24.4s, v2.4s\n\tfmla v18.4s, v26.4s, v2.4s\n\tfmla v19.4s, v28.4s, v2.4s\n\t" \
+    "fmla v17.4s, v25.4s, v3.4s\n\tfmla v18.4s, v27.4s, v3.4s\n\tfmla v19.4s, v29.4s, v3.4s\n\t" \
+    "fmla v17.4s, v26.4s, v4.4s\n\tfmla v18.4s, v28.4s, v4.4s\n\tfmla v19.4s, v30.4s, v4.4s\n\t" \
+    "ld1 {v0.4s, v1.4s, v2.4s, v3.4s}, [%[tp]], #64\n\t" "ldr q4, [%[tp]], #16\n\t" "ld1 {v20.4s, v21.4s, v22.4s, v23.4s}, [x16], #64\n\t" "ld1 {v24.4s, v25.4s, v26.4s, v27.4s}, [x16], #64\n\t" "ld1 {v28.4s, v29.4s, v30.4s}, [x16], %[rsm]\n\t" \
+    "fmla v17.4s, v22.4s, v0.4s\n\tfmla v18.4s, v24.4s, v0.4s\n\tfmla v19.4s, v26.4s, v0.4s\n\t" \
+    "fmla v17.4s, v23.4s, v1.4s\n\tfmla v18.4s, v25.4s, v1.4s\n\tfmla v19.4s, v27.4s, v1.4s\n\t" \
+    "fmla v17.4s, v24.4s, v2.4s\n\tfmla v18.4s, v26.4s, v2.4s\n\tfmla v19.4s, v28.4s, v2.4s\n\t" \
+    "fmla v17.4s, v25.4s, v3.4s\n\tfmla v18.4s, v27.4s, v3.4s\n\tfmla v19.4s, v29.4s, v3.4s\n\t" \
+    "fmla v17.4s, v26.4s, v4.4s\n\tfmla v18.4s, v28.4s, v4.4s\n\tfmla v19.4s, v30.4s, v4.4s\n\t" \
+    "ld1 {v0.4s, v1.4s, v2.4s, v3.4s}, [%[tp]], #64\n\t" "ldr q4, [%[tp]], #16\n\t" "ld1 {v20.4s, v21.4s, v22.4s, v23.4s}, [x16], #64\n\t" "ld1 {v24.4s, v25.4s, v26.4s, v27.4s}, [x16], #64\n\t" "ld1 {v28.4s, v29.4s, v30.4s}, [x16], %[rsm]\n\t" \
+    "fmla v17.4s, v22.4s, v0.4s\n\tfmla v18.4s, v24.4s, v0.4s\n\tfmla v19.4s, v26.4s, v0.4s\n\t" \
+    "fmla v17.4s, v23.4s, v1.4s\n\tfmla v18.4s, v25.4s, v1.4s\n\tfmla v19.4s, v27.4s, v1.4s\n\t" \
+    "fmla v17.4s, v24.4s, v2.4s\n\tfmla v18.4s, v26.4s, v2.4s\n\tfmla v19.4s, v28.4s, v2.4s\n\t" \
+    "fmla v17.4s, v25.4s, v3.4s\n\tfmla v18.4s, v27.4s, v3.4s\n\tfmla v19.4s, v29.4s, v3.4s\n\t" \
+    "fmla v17.4s, v26.4s, v4.4s\n\tfmla v18.4s, v28.4s, v4.4s\n\tfmla v19.4s, v30.4s, v4.4s\n\t" \
+    "ld1 {v0.4s, v1.4s, v2.4s, v3.4s}, [%[tp]], #64\n\t" "ldr q4, [%[tp]], #16\n\t" "ld1 {v20.4s, v21.4s, v22.4s, v23.4s}, [x16], #64\n\t" "ld1 {v24.4s, v25.4s, v26.4s, v27.4s}, [x16], #64\n\t" "ld1 {v28.4s, v29.4s, v30.4s}, [x16], %[rsm]\n\t" \
+    "fmla v17.4s, v22.4s, v0.4s\n\tfmla v18.4s, v24.4s, v0.4s\n\tfmla v19.4s, v26.4s, v0.4s\n\t" \
+    "fmla v17.4s, v23.4s, v1.4s\n\tfmla v18.4s, v25.4s, v1.4s\n\tfmla v19.4s, v27.4s, v1.4s\n\t" \
+    "fmla v17.4s, v24.4s, v2.4s\n\tfmla v18.4s, v26.4s, v2.4s\n\tfmla v19.4s, v28.4s, v2.4s\n\t" \
+    "fmla v17.4s, v25.4s, v3.4s\n\tfmla v18.4s, v27.4s, v3.4s\n\tfmla v19.4s, v29.4s, v3.4s\n\t" \
+    "fmla v17.4s, v26.4s, v4.4s\n\tfmla v18.4s, v28.4s, v4.4s\n\tfmla v19.4s, v30.4s, v4.4s\n\t"
+#define A64_EP_BIAS1 "fadd v19.4s, v19.4s, v9.4s\n\t"
+#define A64_EP_RELU1 "fmax v19.4s, v19.4s, v10.4s\n\t"
+#define A64_EP_MIN61 "fmin v19.4s, v19.4s, v11.4s\n\t"
+#define A64_EP_BIAS2 "fadd v18.4s, v18.4s, v9.4s\n\tfadd v19.4s, v19.4s, v9.4s\n\t"
+#define A64_EP_RELU2 "fmax v18.4s, v18.4s, v10.4s\n\tfmax v19.4s, v19.4s, v10.4s\n\t"
+#define A64_EP_MIN62 "fmin v18.4s, v18.4s, v11.4s\n\tfmin v19.4s, v19.4s, v11.4s\n\t"
+#define A64_EP_BIAS3 "fadd v17.4s, v17.4s, v9.4s\n\tfadd v18.4s, v18.4s, v9.4s\n\tfadd v19.4s, v19.4s, v9.4s\n\t"
+#define A64_EP_RELU3 "fmax v17.4s, v17.4s, v10.4s\n\tfmax v18.4s, v18.4s, v10.4s\n\tfmax v19.4s, v19.4s, v10.4s\n\t"
+#define A64_EP_MIN63 "fmin v17.4s, v17.4s, v11.4s\n\tfmin v18.4s, v18.4s, v11.4s\n\tfmin v19.4s, v19.4s, v11.4s\n\t"
+/* A band of rows: per row, n4 tiles of 4 pixels, then (tn = ow % 4 != 0) a tail tile for
+ * the last tn pixels: the tile tb bytes of buffer (4 - tn pixels) back with only its last tn
+ * accumulators (_TAIL<tn>); x16 then steps to the next row (rowstep). setup loads the registers kept for the
  * band (3x3: the 9 taps, bias, 0 and 6 in v0..v11; 5x5: bias, 0 and 6 in v9..v11), tend
  * brings x16 (and the tap pointer) back for the next tile (rsb = K rs - 64 S). */
-#define A64_BAND_ASM(setup, tile, tend, ep4, ep1, ep2, ep3)                                   \
+#define A64_BAND_ASM(setup, tile, t1, t2, t3, tend, ep4, ep1, ep2, ep3)                      \
     __asm__ volatile(setup "mov x16, %[b]\n\t"                                                 \
                            "1:\n\t"                                                            \
                            "mov %[n], %[n4]\n\t"                                               \
                            "2:\n\t" tile tend A64_EP_BIAS ep4 "subs %[n], %[n], #1\n\t"        \
                            "b.ne 2b\n\t"                                                       \
                            "cbz %[tn], 7f\n\t"                                                 \
-                           "sub x16, x16, %[tb]\n\t" tile tend A64_EP_BIAS                     \
+                           "sub x16, x16, %[tb]\n\t"                                           \
                            "cmp %[tn], #2\n\t"                                                 \
                            "b.lt 4f\n\t"                                                       \
-                           "b.eq 5f\n\t" ep3 "b 7f\n\t"                                        \
-                           "4:\n\t" ep1 "b 7f\n\t"                                             \
-                           "5:\n\t" ep2 "7:\n\t"                                               \
+                           "b.eq 5f\n\t" t3 tend A64_EP_BIAS3 ep3 "b 7f\n\t"                  \
+                           "4:\n\t" t1 tend A64_EP_BIAS1 ep1 "b 7f\n\t"                       \
+                           "5:\n\t" t2 tend A64_EP_BIAS2 ep2 "7:\n\t"                         \
                            "add x16, x16, %[rowstep]\n\t"                                      \
                            "subs %[rows], %[rows], #1\n\t"                                     \
                            "b.ne 1b\n\t"                                                       \
@@ -783,22 +1513,27 @@ V7_BAND_FN(5, 2, "400", 144)
                      : "x16", "v0", "v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10", \
                        "v11", "v16", "v17", "v18", "v19", "v20", "v21", "v22", "v23", "v24",   \
                        "v25", "v26", "v27", "v28", "v29", "v30", "cc", "memory")
-#define A64_BAND_ACT(setup, tile, tend, res, res1, res2, res3, act)                           \
-    A64_BAND_ASM(setup, tile, tend, res act A64_EP_STORE, res1 act A64_EP_STORE1,              \
-                 res2 act A64_EP_STORE2, res3 act A64_EP_STORE3)
-#define A64_BAND_RES(setup, tile, tend, res, res1, res2, res3)                                 \
+#define A64_BAND_ACT(setup, tile, t1, t2, t3, tend, res, res1, res2, res3, act, act1, act2,   \
+                     act3)                                                                     \
+    A64_BAND_ASM(setup, tile, t1, t2, t3, tend, res act A64_EP_STORE, res1 act1 A64_EP_STORE1,   \
+                 res2 act2 A64_EP_STORE2, res3 act3 A64_EP_STORE3)
+#define A64_BAND_RES(setup, tile, t1, t2, t3, tend, res, res1, res2, res3)                     \
     if (act == GRT_ACT_RELU) {                                                                 \
-        A64_BAND_ACT(setup, tile, tend, res, res1, res2, res3, A64_EP_RELU);                   \
+        A64_BAND_ACT(setup, tile, t1, t2, t3, tend, res, res1, res2, res3, A64_EP_RELU,        \
+                     A64_EP_RELU1, A64_EP_RELU2, A64_EP_RELU3);                                \
     } else if (act == GRT_ACT_RELU6) {                                                         \
-        A64_BAND_ACT(setup, tile, tend, res, res1, res2, res3, A64_EP_RELU A64_EP_MIN6);       \
+        A64_BAND_ACT(setup, tile, t1, t2, t3, tend, res, res1, res2, res3,                     \
+                     A64_EP_RELU A64_EP_MIN6, A64_EP_RELU1 A64_EP_MIN61,                       \
+                     A64_EP_RELU2 A64_EP_MIN62, A64_EP_RELU3 A64_EP_MIN63);                    \
     } else {                                                                                   \
-        A64_BAND_ACT(setup, tile, tend, res, res1, res2, res3, "");                            \
+        A64_BAND_ACT(setup, tile, t1, t2, t3, tend, res, res1, res2, res3, "", "", "", "");    \
     }
-#define A64_BAND(setup, tile, tend)                                                            \
+#define A64_BAND(setup, tile, t1, t2, t3, tend)                                                \
     if (r != NULL) {                                                                           \
-        A64_BAND_RES(setup, tile, tend, A64_EP_RES, A64_EP_RES1, A64_EP_RES2, A64_EP_RES3)     \
+        A64_BAND_RES(setup, tile, t1, t2, t3, tend, A64_EP_RES, A64_EP_RES1, A64_EP_RES2,      \
+                     A64_EP_RES3)                                                              \
     } else {                                                                                   \
-        A64_BAND_RES(setup, tile, tend, "", "", "", "")                                        \
+        A64_BAND_RES(setup, tile, t1, t2, t3, tend, "", "", "", "")                            \
     }
 #define A64_SETUP3                                                                             \
     "ld1 {v0.4s, v1.4s, v2.4s, v3.4s}, [%[tp]], #64\n\t"                                       \
@@ -830,13 +1565,17 @@ GRT_INLINE void band_a64(const float *b, size_t rs, size_t ow, size_t rows, cons
         r3 = (const float *)((const char *)r + 3 * ps);
     }
     if (K == 3 && S == 1) {
-        A64_BAND(A64_SETUP3, A64_DW3S1_TILE, A64_TEND3)
+        A64_BAND(A64_SETUP3, A64_DW3S1_TILE, A64_DW3S1_TAIL1, A64_DW3S1_TAIL2,
+                 A64_DW3S1_TAIL3, A64_TEND3)
     } else if (K == 3) {
-        A64_BAND(A64_SETUP3, A64_DW3S2_TILE, A64_TEND3)
+        A64_BAND(A64_SETUP3, A64_DW3S2_TILE, A64_DW3S2_TAIL1, A64_DW3S2_TAIL2,
+                 A64_DW3S2_TAIL3, A64_TEND3)
     } else if (S == 1) {
-        A64_BAND(A64_SETUP5, A64_DW5S1_TILE, A64_TEND5)
+        A64_BAND(A64_SETUP5, A64_DW5S1_TILE, A64_DW5S1_TAIL1, A64_DW5S1_TAIL2,
+                 A64_DW5S1_TAIL3, A64_TEND5)
     } else {
-        A64_BAND(A64_SETUP5, A64_DW5S2_TILE, A64_TEND5)
+        A64_BAND(A64_SETUP5, A64_DW5S2_TILE, A64_DW5S2_TAIL1, A64_DW5S2_TAIL2,
+                 A64_DW5S2_TAIL3, A64_TEND5)
     }
 }
 #endif
