@@ -5,7 +5,7 @@
 
 use ghostrt::graph::{Act, BatchNorm, Conv, Graph, Linear, ModelMeta, Op, SqueezeExcite, ValueId};
 use ghostrt::kernels;
-use ghostrt::plan::{Plan, PlanOptions};
+use ghostrt::plan::{Plan, PlanOptions, SplitPolicy};
 use ghostrt::reference::*;
 use ghostrt::Session;
 use std::sync::Arc;
@@ -267,12 +267,35 @@ fn planner_matches_naive_interpreter() {
             let want = interpret(&g, &xs);
             for ks in kernels::all().iter().filter(|k| k.isa.available()) {
                 for eliminate_concat in [true, false] {
-                    let opts = PlanOptions {
-                        eliminate_concat,
-                        kernels: Some(ks),
+                    // With threads: the default split, and every step split by space (row
+                    // bands and pixel ranges down to 1 pixel) or by channels.
+                    let policies = [
+                        SplitPolicy::default(),
+                        SplitPolicy {
+                            pixels_min_hw: 0,
+                            dw_rows_min_hw: 0,
+                            conv_rows_min_hw: 0,
+                        },
+                        SplitPolicy {
+                            pixels_min_hw: usize::MAX,
+                            dw_rows_min_hw: usize::MAX,
+                            conv_rows_min_hw: usize::MAX,
+                        },
+                    ];
+                    let runs: Vec<(usize, SplitPolicy)> = if h * w > 1000 {
+                        [1, 2, 3]
+                            .into_iter()
+                            .flat_map(|t| policies.iter().map(move |&p| (t, p)))
+                            .collect()
+                    } else {
+                        vec![(1, SplitPolicy::default()), (2, policies[1])]
                     };
-                    let threads: &[usize] = if h * w > 1000 { &[1, 2, 3] } else { &[1] };
-                    for &t in threads {
+                    for (t, split) in runs {
+                        let opts = PlanOptions {
+                            eliminate_concat,
+                            kernels: Some(ks),
+                            split,
+                        };
                         let plan = Plan::build(g.clone(), &[(h, w), (h, w)], opts).expect("plan");
                         let mut s = Session::with_threads(plan, t).expect("session");
                         let mut y0 = vec![0.0; s.output_len(0)];
@@ -287,7 +310,7 @@ fn planner_matches_naive_interpreter() {
                                 .fold(0f32, |m, (a, b)| m.max((a - b).abs()));
                             assert!(
                                 err <= 1e-5 * scale,
-                                "seed {seed} {h}x{w} {} concat-elim {eliminate_concat} threads {t}: err {err}",
+                                "seed {seed} {h}x{w} {} concat-elim {eliminate_concat} threads {t} {split:?}: err {err}",
                                 ks.name
                             );
                         }

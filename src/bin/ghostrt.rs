@@ -128,6 +128,7 @@ fn opts(a: &Args) -> PlanOptions {
     PlanOptions {
         eliminate_concat: !a.copy_concat,
         kernels: a.kernels,
+        ..Default::default()
     }
 }
 

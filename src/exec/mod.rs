@@ -53,46 +53,19 @@ pub struct Session {
     plan: Plan,
     arena: Vec<Line>,
     pool: Pool,
-    /// Per-thread partial channel sums of SE steps split by pixels: thread i's sums start
-    /// at line i * se_lines (whole lines each, so threads never share one).
+    /// Per-thread SE work rows (partial sums, means, hidden, gates; see `se_part`): thread
+    /// i's row starts at line i * se_lines (whole lines each, so threads never share one).
     se_partial: Vec<Line>,
     se_lines: usize,
-    /// Next chunk of each thread's own block of the current step (see `run_steps`).
-    next_chunk: Vec<AtomicUsize>,
+    barrier: SpinBarrier,
 }
 
-/// Chunks per thread of a step split by rows or pixels. Thread t runs chunks t*K .. t*K+K-1 of the step's
-/// ranges first (the same part of every step, so it mostly reads what it wrote), then takes
-/// chunks left in other threads' blocks: a thread that was descheduled or got the larger
-/// share (a 28-row map in bands of 4 rows) does not hold the step up.
-const CHUNKS_PER_THREAD: usize = 4;
-
-/// Chunks per thread: [`CHUNKS_PER_THREAD`] for steps split by rows or pixels, 1 for steps
-/// split by output channels (a finer channel split would give the 1x1 kernels' register
-/// tiles fewer channels than they are built for: AVX-512 channel tiles hold 48).
-fn chunks_per_thread(step: &Step) -> usize {
-    let spatial = matches!(
-        step.kernel,
-        Kernel::Conv {
-            split_rows: true,
-            ..
-        } | Kernel::DwConv {
-            split_rows: true,
-            ..
-        } | Kernel::Conv1x1 {
-            split_pixels: true,
-            ..
-        }
-    );
-    if spatial {
-        CHUNKS_PER_THREAD
-    } else {
-        1
-    }
-}
+/// An atomic alone on its cache line (the barrier's two counters are bumped by different
+/// cores; sharing a line would bounce it between them once more).
+#[repr(align(64))]
+struct Padded(AtomicUsize);
 
 const LINE_FLOATS: usize = 16;
-
 /// One 64-byte cache line of the arena: the planner's offsets are multiples of 16 floats,
 /// so every tensor starts on a cache line and vector loads of a row start aligned.
 #[derive(Clone, Copy)]
@@ -141,18 +114,17 @@ impl Session {
             )
         })?;
         arena.resize(lines, Line([0.0; LINE_FLOATS]));
-        let se_c = plan
+        // Each thread's SE work row (see `se_part`): 3c + rd floats for the largest SE.
+        let se_floats = plan
             .steps
             .iter()
             .filter_map(|st| match st.kernel {
-                Kernel::Se {
-                    split_pixels: true, ..
-                } => Some(st.inputs[0].shape.c),
+                Kernel::Se { rd, .. } if threads > 1 => Some(3 * st.inputs[0].shape.c + rd),
                 _ => None,
             })
             .max()
             .unwrap_or(0);
-        let se_lines = se_c.div_ceil(LINE_FLOATS);
+        let se_lines = se_floats.div_ceil(LINE_FLOATS);
         let se_partial = vec![Line([0.0; LINE_FLOATS]); se_lines * threads];
         Ok(Session {
             plan,
@@ -160,7 +132,7 @@ impl Session {
             pool,
             se_partial,
             se_lines,
-            next_chunk: (0..threads).map(|_| AtomicUsize::new(0)).collect(),
+            barrier: SpinBarrier::new(),
         })
     }
 
@@ -209,48 +181,63 @@ impl Session {
         self.run_inner(inputs, outputs, Some(step_ns))
     }
 
-    fn run_steps(&mut self, mut profile: Option<&mut [u64]>) {
+    fn run_steps(&mut self, profile: Option<&mut [u64]>) {
         let base = Base(self.floats().as_mut_ptr());
+        let parts = self.pool.threads();
+        if parts == 1 {
+            let mut profile = profile;
+            for (k, step) in self.plan.steps.iter().enumerate() {
+                let t0 = profile.as_ref().map(|_| std::time::Instant::now());
+                // SAFETY: the planner sized the arena to hold every view of every step and
+                // checked each kernel's parameters against shapes and weight sizes.
+                unsafe { exec_part(step, base, 0, 1) };
+                if let (Some(p), Some(t0)) = (profile.as_deref_mut(), t0) {
+                    p[k] += t0.elapsed().as_nanos() as u64;
+                }
+            }
+            return;
+        }
         let partial = Base(self.se_partial.as_mut_ptr() as *mut f32);
         let partial_stride = self.se_lines * LINE_FLOATS;
-        let parts = self.pool.threads();
-        for (k, step) in self.plan.steps.iter().enumerate() {
-            let t0 = profile.as_ref().map(|_| std::time::Instant::now());
-            // SAFETY: the planner sized the arena to hold every view of every step and
-            // checked each kernel's parameters against shapes and weight sizes; parts
-            // of a split step write disjoint ranges.
-            if parts > 1 && step.macs >= MIN_SPLIT_MACS {
-                if let Kernel::Se { .. } = step.kernel {
-                    // SAFETY: as for exec_part; the phases run one after the other.
-                    unsafe { se_split(&self.pool, step, base, parts, &partial, partial_stride) };
-                } else {
-                    let next = &self.next_chunk;
-                    for c in next {
-                        c.store(0, Ordering::Relaxed);
+        let steps = &self.plan.steps;
+        let barrier = &self.barrier;
+        // Step timings are written by thread 0 only (a `Mutex` would do, but the region
+        // must not block): the cell is touched by no other thread.
+        let profile = std::cell::UnsafeCell::new(profile);
+        let profile = &SendCell(profile);
+        // One parallel region per image: every thread walks the whole step list, runs its
+        // part of each step and meets the others at a barrier (one cross-core round trip)
+        // before the next. Steps too small to split run on thread 0 alone.
+        self.pool.run(&|t| {
+            let mut t0 = std::time::Instant::now();
+            for (k, step) in steps.iter().enumerate() {
+                if step.macs < MIN_SPLIT_MACS {
+                    if t == 0 {
+                        // SAFETY: as in the single-thread loop; the others wait.
+                        unsafe { exec_part(step, base, 0, 1) };
                     }
-                    let cpt = chunks_per_thread(step);
-                    let chunks = parts * cpt;
-                    // The pool's dispatch orders these stores before the workers' reads.
-                    self.pool.run(&|t| {
-                        for v in (t..parts).chain(0..t) {
-                            loop {
-                                let k = next[v].fetch_add(1, Ordering::Relaxed);
-                                if k >= cpt {
-                                    break;
-                                }
-                                let chunk = v * cpt + k;
-                                unsafe { exec_part(step, base, chunk, chunks) };
-                            }
-                        }
-                    });
+                } else if let Kernel::Se { .. } = step.kernel {
+                    // SAFETY: as for exec_part; the phases are separated by barriers.
+                    unsafe { se_part(step, base, t, parts, barrier, &partial, partial_stride) };
+                } else {
+                    // A fixed part per thread: the same rows, pixels or channels of every
+                    // step, so a thread mostly reads what it wrote. No work stealing: a shared
+                    // counter costs cross-core line transfers (measured 2.5 us a step here,
+                    // more than a small step's work) and moves data between cores.
+                    // SAFETY: parts of a split step write disjoint ranges.
+                    unsafe { exec_part(step, base, t, parts) };
                 }
-            } else {
-                unsafe { exec_part(step, base, 0, 1) };
+                barrier.wait(parts);
+                if t == 0 {
+                    // SAFETY: only thread 0 touches the profile.
+                    if let Some(p) = unsafe { (*profile.0.get()).as_deref_mut() } {
+                        let now = std::time::Instant::now();
+                        p[k] += (now - t0).as_nanos() as u64;
+                        t0 = now;
+                    }
+                }
             }
-            if let (Some(p), Some(t0)) = (profile.as_deref_mut(), t0) {
-                p[k] += t0.elapsed().as_nanos() as u64;
-            }
-        }
+        });
     }
 
     fn run_inner(
@@ -308,21 +295,23 @@ impl Session {
     }
 }
 
-/// SE over threads in three phases: the channel means into `scratch[..c]`, the two FCs
-/// (ReLU, then the gate) on this thread into `scratch[c..c + rd]` and back into
-/// `scratch[..c]`, then every plane scaled by its gate. Large maps (`split_pixels`, whose
-/// neighbouring steps are split by pixels too) are pooled and scaled by pixel ranges, each
-/// thread summing its range into its own `partial` line; small maps by channel ranges with
-/// the kernel set's pool.
+/// Thread `t`'s share of an SE step, with one barrier: channel sums (pixel ranges into this
+/// thread's `partial` row when `split_pixels`, whose neighbouring steps are split by pixels
+/// too; channel ranges into `scratch[..c]` with the kernel set's pool otherwise), then, on
+/// every thread from the shared sums, the means, both FCs (a few thousand MACs, cheaper to
+/// repeat than to split behind two more barriers) and the scale of this thread's pixels or
+/// channels. Row `t` of `partial`: sums `[0, c)`, means `[c, 2c)`, hidden `[2c, 2c + rd)`,
+/// gates `[2c + rd, 3c + rd)`.
 ///
 /// # Safety
 /// As [`exec_part`]; `step.kernel` is `Kernel::Se`; `partial` holds `parts` rows of
-/// `stride >= c` floats when `split_pixels`.
-unsafe fn se_split(
-    pool: &Pool,
+/// `stride >= 3c + rd` floats; every thread of the region calls this.
+unsafe fn se_part(
     step: &Step,
     base: Base,
+    t: usize,
     parts: usize,
+    barrier: &SpinBarrier,
     partial: &Base,
     stride: usize,
 ) {
@@ -342,55 +331,103 @@ unsafe fn se_split(
     let (c, hw) = (x.shape.c, x.shape.hw());
     let [w1, b1, w2, b2] = step.weights.map(|p| p.0);
     let (xo, oo) = (x.offset, step.output.offset);
-    let s = base.ptr().add(scratch);
+    let p = base.ptr();
+    let shared = p.add(scratch);
+    let row = partial.ptr().add(t * stride);
+    let (means, hidden, gates) = (row.add(c), row.add(2 * c), row.add(2 * c + rd));
+    let pixels = range(hw, t, parts, band_align(x.shape.w) * x.shape.w);
+    let (c0, c1) = if split_pixels {
+        (0, c)
+    } else {
+        range(c, t, parts, 1)
+    };
     if split_pixels {
-        pool.run(&|i| {
-            let (p0, p1) = range(hw, i, parts, band_align(x.shape.w) * x.shape.w);
-            let p = base.ptr();
-            let sums = partial.ptr().add(i * stride);
-            for ch in 0..c {
-                let plane = std::slice::from_raw_parts(p.add(xo + ch * hw + p0), p1 - p0);
-                *sums.add(ch) = sum(plane);
-            }
-        });
+        let (p0, p1) = pixels;
+        for ch in 0..c {
+            let plane = std::slice::from_raw_parts(p.add(xo + ch * hw + p0), p1 - p0);
+            *row.add(ch) = sum(plane);
+        }
+    } else if c1 > c0 {
+        gap(p.add(xo + c0 * hw), c1 - c0, hw, shared.add(c0));
+    }
+    barrier.wait(parts);
+    if split_pixels {
         for ch in 0..c {
             let total: f32 = (0..parts)
                 .map(|i| *partial.ptr().add(i * stride + ch))
                 .sum();
-            *s.add(ch) = total / hw as f32;
+            *means.add(ch) = total / hw as f32;
         }
     } else {
-        pool.run(&|i| {
-            let (c0, c1) = range(c, i, parts, 1);
-            if c1 > c0 {
-                let p = base.ptr();
-                gap(p.add(xo + c0 * hw), c1 - c0, hw, p.add(scratch + c0));
-            }
-        });
+        std::ptr::copy_nonoverlapping(shared, means, c);
     }
-    fc(s, c, w1, b1, s.add(c), rd, Act::Relu);
-    fc(s.add(c), rd, w2, b2, s, c, gate);
-    pool.run(&|i| {
-        let p = base.ptr();
-        let ((c0, c1), (p0, p1)) = if split_pixels {
-            (
-                (0, c),
-                range(hw, i, parts, band_align(x.shape.w) * x.shape.w),
-            )
+    fc(means, c, w1, b1, hidden, rd, Act::Relu);
+    if c1 > c0 {
+        fc(
+            hidden,
+            rd,
+            w2.add(c0 * rd),
+            b2.add(c0),
+            gates.add(c0),
+            c1 - c0,
+            gate,
+        );
+    }
+    let (p0, p1) = if split_pixels { pixels } else { (0, hw) };
+    for ch in c0..c1 {
+        let g = *gates.add(ch);
+        let at = ch * hw + p0;
+        let src = std::slice::from_raw_parts(p.add(xo + at) as *const f32, p1 - p0);
+        let dst = std::slice::from_raw_parts_mut(p.add(oo + at), p1 - p0);
+        for (d, v) in dst.iter_mut().zip(src) {
+            *d = v * g;
+        }
+    }
+}
+
+/// A reusable spinning barrier for the threads of one parallel region: arriving costs one
+/// atomic add, releasing one store the waiters see (a cross-core round trip in all).
+struct SpinBarrier {
+    arrived: Padded,
+    generation: Padded,
+}
+
+impl SpinBarrier {
+    fn new() -> SpinBarrier {
+        SpinBarrier {
+            arrived: Padded(AtomicUsize::new(0)),
+            generation: Padded(AtomicUsize::new(0)),
+        }
+    }
+
+    /// Wait until `n` threads have called `wait` (in this round).
+    fn wait(&self, n: usize) {
+        let g = self.generation.0.load(Ordering::Acquire);
+        if self.arrived.0.fetch_add(1, Ordering::AcqRel) + 1 == n {
+            // Last to arrive: nobody can arrive again before the generation moves.
+            self.arrived.0.store(0, Ordering::Relaxed);
+            self.generation
+                .0
+                .store(g.wrapping_add(1), Ordering::Release);
         } else {
-            (range(c, i, parts, 1), (0, hw))
-        };
-        for ch in c0..c1 {
-            let g = *p.add(scratch + ch);
-            let at = ch * hw + p0;
-            let src = std::slice::from_raw_parts(p.add(xo + at) as *const f32, p1 - p0);
-            let dst = std::slice::from_raw_parts_mut(p.add(oo + at), p1 - p0);
-            for (d, v) in dst.iter_mut().zip(src) {
-                *d = v * g;
+            let mut spins = 0u32;
+            while self.generation.0.load(Ordering::Acquire) == g {
+                spins = spins.wrapping_add(1);
+                if spins % 1024 == 0 {
+                    // An oversubscribed machine: let the thread we wait for run.
+                    std::thread::yield_now();
+                } else {
+                    std::sync::atomic::compiler_fence(Ordering::SeqCst);
+                }
             }
         }
-    });
+    }
 }
+
+/// Makes a cell shareable with the region's closure; only thread 0 touches the contents.
+struct SendCell<T>(std::cell::UnsafeCell<T>);
+// SAFETY: accessed by one thread only (see `run_steps`).
+unsafe impl<T> Sync for SendCell<T> {}
 
 /// Sum of a slice with 8 independent partial sums (vectorizes; no serial add chain).
 fn sum(v: &[f32]) -> f32 {

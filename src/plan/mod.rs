@@ -20,6 +20,34 @@ pub struct PlanOptions {
     pub eliminate_concat: bool,
     /// Kernel set to use; `None` picks the best one this CPU runs (`kernels::best`).
     pub kernels: Option<&'static KernelSet>,
+    /// How steps are shared between threads (no effect on one thread).
+    pub split: SplitPolicy,
+}
+
+/// Which steps a multi-thread session splits by space (pixel ranges of a 1x1, row bands of
+/// a KxK conv) rather than by output channels. A space split keeps each thread on the
+/// same part of every map, so it reads what it wrote; a channel split makes every thread of
+/// a 1x1 read the whole input (half of it from the other core's cache) but keeps whole
+/// planes on one thread. Which costs less depends on the map size: `cargo run --release
+/// --example thread_policy` measures the candidates side by side.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SplitPolicy {
+    /// 1x1 convs and SE on maps of at least this many pixels split by pixel ranges.
+    pub pixels_min_hw: usize,
+    /// Depthwise convs on maps of at least this many pixels split by row bands.
+    pub dw_rows_min_hw: usize,
+    /// Dense KxK convs (the stem) on maps of at least this many pixels split by row bands.
+    pub conv_rows_min_hw: usize,
+}
+
+impl Default for SplitPolicy {
+    fn default() -> Self {
+        SplitPolicy {
+            pixels_min_hw: PIXEL_SPLIT_MIN_HW,
+            dw_rows_min_hw: PIXEL_SPLIT_MIN_HW,
+            conv_rows_min_hw: PIXEL_SPLIT_MIN_HW,
+        }
+    }
 }
 
 impl Default for PlanOptions {
@@ -27,6 +55,7 @@ impl Default for PlanOptions {
         PlanOptions {
             eliminate_concat: true,
             kernels: None,
+            split: SplitPolicy::default(),
         }
     }
 }
@@ -244,7 +273,8 @@ impl Plan {
                 bufs.read(v, s);
             }
             bufs.write(n.output, s);
-            let (mut step, scratch_floats) = select(g, ks, n, &shapes, out_shape, &mut aux)?;
+            let (mut step, scratch_floats) =
+                select(g, ks, &opts.split, n, &shapes, out_shape, &mut aux)?;
             let scratch = scratch_floats.map(|f| bufs.scratch(f, s));
             refs.push((
                 n.inputs.iter().map(|&v| bufs.loc(v)).collect(),
@@ -308,6 +338,7 @@ impl Plan {
 fn select(
     g: &Graph,
     ks: &KernelSet,
+    split: &SplitPolicy,
     n: &crate::graph::Node,
     shapes: &[Option<Shape>],
     out: Shape,
@@ -327,7 +358,7 @@ fn select(
                     k: c.k,
                     stride: c.stride,
                     pad: c.pad,
-                    split_rows: ks.row_split && out.hw() >= PIXEL_SPLIT_MIN_HW,
+                    split_rows: ks.row_split && out.hw() >= split.dw_rows_min_hw,
                 };
                 (
                     k,
@@ -354,7 +385,7 @@ fn select(
                     Kernel::Conv1x1 {
                         f: ks.conv1x1,
                         mr: ks.conv1x1_mr.max(1),
-                        split_pixels: out.hw() >= PIXEL_SPLIT_MIN_HW,
+                        split_pixels: out.hw() >= split.pixels_min_hw,
                     },
                     format!("conv1x1/{isa}"),
                     w,
@@ -367,7 +398,7 @@ fn select(
                     k: c.k,
                     stride: c.stride,
                     pad: c.pad,
-                    split_rows: ks.row_split && out.hw() >= PIXEL_SPLIT_MIN_HW,
+                    split_rows: ks.row_split && out.hw() >= split.conv_rows_min_hw,
                 };
                 (
                     k,
@@ -399,7 +430,7 @@ fn select(
                 k: 1,
                 stride: 1,
                 pad: 0,
-                split_rows: ks.row_split && out.hw() >= PIXEL_SPLIT_MIN_HW,
+                split_rows: ks.row_split && out.hw() >= split.dw_rows_min_hw,
             };
             (
                 k,
@@ -439,7 +470,7 @@ fn select(
                 f: ks.se,
                 pool: ks.gavgpool,
                 fc: ks.fc,
-                split_pixels: x.hw() >= PIXEL_SPLIT_MIN_HW,
+                split_pixels: x.hw() >= split.pixels_min_hw,
                 rd: se.rd,
                 gate: se.gate,
                 scratch: 0,

@@ -1,0 +1,121 @@
+//! Which way to split each kind of step over threads, measured side by side: sessions of
+//! one model with different [`SplitPolicy`]s (plus a single-thread session) run in turn,
+//! many times, so machine noise hits all of them alike; per-step minimum times are summed
+//! by op and map size.
+//!
+//! `cargo run --release --example thread_policy -- MODEL.grt [RUNS] [THREADS]`
+
+use ghostrt::plan::{PlanOptions, SplitPolicy};
+use ghostrt::{Model, Session};
+use std::collections::BTreeMap;
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let model = Model::open(
+        args.first()
+            .expect("usage: thread_policy MODEL.grt [RUNS] [THREADS]")
+            .as_ref(),
+    )
+    .expect("model");
+    let runs: usize = args.get(1).map_or(300, |v| v.parse().expect("RUNS"));
+    let threads: usize = args.get(2).map_or(2, |v| v.parse().expect("THREADS"));
+    let hw = model.graph.meta.default_hw;
+    let c = model.graph.inputs[0].channels;
+    let all = |n| SplitPolicy {
+        pixels_min_hw: n,
+        dw_rows_min_hw: n,
+        conv_rows_min_hw: n,
+    };
+    let policies: Vec<(&str, usize, SplitPolicy)> = vec![
+        ("1 thread", 1, SplitPolicy::default()),
+        ("default", threads, SplitPolicy::default()),
+        (
+            "space >= 28x28, dw by channels",
+            threads,
+            SplitPolicy {
+                dw_rows_min_hw: usize::MAX,
+                ..all(784)
+            },
+        ),
+        ("space >= 14x14", threads, all(196)),
+        (
+            "1x1 space >= 14x14, dw rows >= 28x28",
+            threads,
+            SplitPolicy {
+                pixels_min_hw: 196,
+                ..all(784)
+            },
+        ),
+        ("channels everywhere", threads, all(usize::MAX)),
+    ];
+    let mut sessions: Vec<Session> = policies
+        .iter()
+        .map(|&(_, t, split)| {
+            let plan = model
+                .plan(
+                    &[hw],
+                    PlanOptions {
+                        split,
+                        ..Default::default()
+                    },
+                )
+                .expect("plan");
+            Session::with_threads(plan, t).expect("session")
+        })
+        .collect();
+    let x = vec![0.25f32; c * hw.0 * hw.1];
+    let mut y = vec![0f32; sessions[0].output_len(0)];
+    let n = sessions[0].plan().steps.len();
+    let mut best = vec![vec![u64::MAX; n]; sessions.len()];
+    let mut whole = vec![Vec::new(); sessions.len()];
+    for r in 0..runs + 5 {
+        for (i, s) in sessions.iter_mut().enumerate() {
+            let mut p = vec![0u64; n];
+            let t0 = std::time::Instant::now();
+            s.run_profiled(&[&x], &mut [&mut y], &mut p).expect("run");
+            if r >= 5 {
+                whole[i].push(t0.elapsed().as_secs_f64() * 1e3);
+                for (b, v) in best[i].iter_mut().zip(&p) {
+                    *b = (*b).min(*v);
+                }
+            }
+        }
+    }
+    let steps = &sessions[0].plan().steps;
+    let group = |k: usize| {
+        let st = &steps[k];
+        let op = st.kernel_name.split('/').next().unwrap_or("").to_string();
+        format!("{op} {}x{}", st.output.shape.h, st.output.shape.w)
+    };
+    let mut groups: BTreeMap<String, Vec<f64>> = BTreeMap::new();
+    for k in 0..n {
+        let e = groups
+            .entry(group(k))
+            .or_insert_with(|| vec![0.0; sessions.len()]);
+        for (sum, b) in e.iter_mut().zip(&best) {
+            *sum += b[k] as f64 / 1e3;
+        }
+    }
+    print!("{:<22}", "step group (min us)");
+    for i in 0..sessions.len() {
+        print!(" {:>9}", format!("[{i}]"));
+    }
+    println!();
+    for (g, v) in &groups {
+        print!("{g:<22}");
+        for t in v {
+            print!(" {t:>9.1}");
+        }
+        println!();
+    }
+    for (i, (name, t, _)) in policies.iter().enumerate() {
+        let w = &mut whole[i];
+        w.sort_by(|a, b| a.total_cmp(b));
+        let sum: f64 = best[i].iter().map(|&v| v as f64 / 1e3).sum();
+        println!(
+            "[{i}] {name} ({t} thread(s)): sum of step minima {sum:.0} us, whole run median {:.3} ms, min {:.3} ms",
+            w[w.len() / 2],
+            w[0]
+        );
+    }
+}
