@@ -57,11 +57,13 @@ pub struct Session {
     /// i's row starts at line i * se_lines (whole lines each, so threads never share one).
     se_partial: Vec<Line>,
     se_lines: usize,
-    barrier: SpinBarrier,
+    sync: StepSync,
+    /// Images run so far (numbers the claims in `sync`).
+    epoch: usize,
 }
 
-/// An atomic alone on its cache line (the barrier's two counters are bumped by different
-/// cores; sharing a line would bounce it between them once more).
+/// An atomic alone on its cache line (counters and claims used by different cores would
+/// otherwise bounce shared lines between them).
 #[repr(align(64))]
 struct Padded(AtomicUsize);
 
@@ -71,6 +73,30 @@ const LINE_FLOATS: usize = 16;
 #[derive(Clone, Copy)]
 #[repr(C, align(64))]
 struct Line([f32; LINE_FLOATS]);
+
+/// Channel splits cut at multiples of this many channels, the same for every kind of step:
+/// a depthwise conv then reads exactly the planes its thread's part of the 1x1 before it
+/// wrote (whose packed weight tiles, `mr` <= 16 channels, must not be cut), and 16 planes of
+/// a 7x7 or 14x14 map end on a 64-byte line, so two threads never write one line.
+const CHANNEL_ALIGN: usize = 16;
+
+/// A hint to bring the cache line holding `p` into this core's cache (never faults, no
+/// effect on results).
+#[inline(always)]
+fn prefetch(p: *const f32) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch never faults.
+    unsafe {
+        std::arch::x86_64::_mm_prefetch(p as *const i8, std::arch::x86_64::_MM_HINT_T1)
+    };
+    #[cfg(target_arch = "aarch64")]
+    // SAFETY: a prefetch never faults and writes nothing.
+    unsafe {
+        std::arch::asm!("prfm pldl2keep, [{0}]", in(reg) p, options(nostack, readonly, preserves_flags))
+    };
+    #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
+    let _ = p;
+}
 
 /// Steps below this many MACs run on one thread: splitting costs more than it saves.
 const MIN_SPLIT_MACS: u64 = 1 << 16;
@@ -126,13 +152,15 @@ impl Session {
             .unwrap_or(0);
         let se_lines = se_floats.div_ceil(LINE_FLOATS);
         let se_partial = vec![Line([0.0; LINE_FLOATS]); se_lines * threads];
+        let sync = StepSync::new(&plan, threads);
         Ok(Session {
             plan,
             arena,
             pool,
             se_partial,
             se_lines,
-            barrier: SpinBarrier::new(),
+            sync,
+            epoch: 0,
         })
     }
 
@@ -183,8 +211,8 @@ impl Session {
 
     fn run_steps(&mut self, profile: Option<&mut [u64]>) {
         let base = Base(self.floats().as_mut_ptr());
-        let parts = self.pool.threads();
-        if parts == 1 {
+        let threads = self.pool.threads();
+        if threads == 1 {
             let mut profile = profile;
             for (k, step) in self.plan.steps.iter().enumerate() {
                 let t0 = profile.as_ref().map(|_| std::time::Instant::now());
@@ -200,34 +228,47 @@ impl Session {
         let partial = Base(self.se_partial.as_mut_ptr() as *mut f32);
         let partial_stride = self.se_lines * LINE_FLOATS;
         let steps = &self.plan.steps;
-        let barrier = &self.barrier;
-        // Step timings are written by thread 0 only (a `Mutex` would do, but the region
-        // must not block): the cell is touched by no other thread.
+        self.epoch += 1;
+        let epoch = self.epoch;
+        let sync = &self.sync;
+        // Step timings are written by thread 0 only: the cell is touched by no other thread.
         let profile = std::cell::UnsafeCell::new(profile);
         let profile = &SendCell(profile);
-        // One parallel region per image: every thread walks the whole step list, runs its
-        // part of each step and meets the others at a barrier (one cross-core round trip)
-        // before the next. Steps too small to split run on thread 0 alone.
+        // One parallel region per image: every thread walks the whole step list, runs its own
+        // part of each step (the same rows, pixels or channels every step, so it mostly reads
+        // what it wrote) and waits until all parts are done before the next step. A part is
+        // claimed before it runs; a thread that has waited `TAKEOVER` for a part nobody has
+        // claimed runs it itself, so a thread the OS has descheduled (a busy board, a shared
+        // VM) holds the image up by one part, not by its time slice.
         self.pool.run(&|t| {
             let mut t0 = std::time::Instant::now();
             for (k, step) in steps.iter().enumerate() {
-                if step.macs < MIN_SPLIT_MACS {
-                    if t == 0 {
-                        // SAFETY: as in the single-thread loop; the others wait.
-                        unsafe { exec_part(step, base, 0, 1) };
-                    }
-                } else if let Kernel::Se { .. } = step.kernel {
-                    // SAFETY: as for exec_part; the phases are separated by barriers.
-                    unsafe { se_part(step, base, t, parts, barrier, &partial, partial_stride) };
+                let split = step.macs >= MIN_SPLIT_MACS;
+                let parts = if split { threads } else { 1 };
+                let phases = if split && matches!(step.kernel, Kernel::Se { .. }) {
+                    2
                 } else {
-                    // A fixed part per thread: the same rows, pixels or channels of every
-                    // step, so a thread mostly reads what it wrote. No work stealing: a shared
-                    // counter costs cross-core line transfers (measured 2.5 us a step here,
-                    // more than a small step's work) and moves data between cores.
-                    // SAFETY: parts of a split step write disjoint ranges.
-                    unsafe { exec_part(step, base, t, parts) };
+                    1
+                };
+                for phase in 0..phases {
+                    let slot = sync.slot(k, phase);
+                    // SAFETY: the planner sized the arena to hold every view of every step and
+                    // checked each kernel's parameters; parts of a split step write disjoint
+                    // ranges, each part runs once (claimed), and a step's parts start after
+                    // every part of the steps before it has finished (`wait`).
+                    let run = |p: usize| unsafe {
+                        if let (Kernel::Se { .. }, true) = (step.kernel, split) {
+                            se_part(step, base, phase, p, parts, &partial, partial_stride)
+                        } else {
+                            exec_part(step, base, p, parts)
+                        }
+                    };
+                    if t < parts && sync.claim(slot, t, epoch) {
+                        run(t);
+                        sync.finish(slot);
+                    }
+                    sync.wait(slot, parts, epoch, &run);
                 }
-                barrier.wait(parts);
                 if t == 0 {
                     // SAFETY: only thread 0 touches the profile.
                     if let Some(p) = unsafe { (*profile.0.get()).as_deref_mut() } {
@@ -295,23 +336,23 @@ impl Session {
     }
 }
 
-/// Thread `t`'s share of an SE step, with one barrier: channel sums (pixel ranges into this
-/// thread's `partial` row when `split_pixels`, whose neighbouring steps are split by pixels
-/// too; channel ranges into `scratch[..c]` with the kernel set's pool otherwise), then, on
-/// every thread from the shared sums, the means, both FCs (a few thousand MACs, cheaper to
-/// repeat than to split behind two more barriers) and the scale of this thread's pixels or
-/// channels. Row `t` of `partial`: sums `[0, c)`, means `[c, 2c)`, hidden `[2c, 2c + rd)`,
-/// gates `[2c + rd, 3c + rd)`.
+/// Part `p` of `parts` of one phase of an SE step. Phase 0: channel sums (pixel ranges into
+/// row `p` of `partial` when `split_pixels`, whose neighbouring steps are split by pixels too;
+/// channel ranges into `scratch[..c]` with the kernel set's pool otherwise). Phase 1, after
+/// every part of phase 0: the means, both FCs (a few thousand MACs, cheaper to repeat in each
+/// part than to split behind more waits) and the scale of this part's pixels or channels.
+/// Row `p` of `partial`: sums `[0, c)`, means `[c, 2c)`, hidden `[2c, 2c + rd)`, gates
+/// `[2c + rd, 3c + rd)`.
 ///
 /// # Safety
 /// As [`exec_part`]; `step.kernel` is `Kernel::Se`; `partial` holds `parts` rows of
-/// `stride >= 3c + rd` floats; every thread of the region calls this.
+/// `stride >= 3c + rd` floats; phase 1 runs after all of phase 0.
 unsafe fn se_part(
     step: &Step,
     base: Base,
-    t: usize,
+    phase: usize,
+    part: usize,
     parts: usize,
-    barrier: &SpinBarrier,
     partial: &Base,
     stride: usize,
 ) {
@@ -333,24 +374,26 @@ unsafe fn se_part(
     let (xo, oo) = (x.offset, step.output.offset);
     let p = base.ptr();
     let shared = p.add(scratch);
-    let row = partial.ptr().add(t * stride);
+    let row = partial.ptr().add(part * stride);
     let (means, hidden, gates) = (row.add(c), row.add(2 * c), row.add(2 * c + rd));
-    let pixels = range(hw, t, parts, band_align(x.shape.w) * x.shape.w);
+    let pixels = range(hw, part, parts, band_align(x.shape.w) * x.shape.w);
     let (c0, c1) = if split_pixels {
         (0, c)
     } else {
-        range(c, t, parts, 1)
+        range(c, part, parts, CHANNEL_ALIGN)
     };
-    if split_pixels {
-        let (p0, p1) = pixels;
-        for ch in 0..c {
-            let plane = std::slice::from_raw_parts(p.add(xo + ch * hw + p0), p1 - p0);
-            *row.add(ch) = sum(plane);
+    if phase == 0 {
+        if split_pixels {
+            let (p0, p1) = pixels;
+            for ch in 0..c {
+                let plane = std::slice::from_raw_parts(p.add(xo + ch * hw + p0), p1 - p0);
+                *row.add(ch) = sum(plane);
+            }
+        } else if c1 > c0 {
+            gap(p.add(xo + c0 * hw), c1 - c0, hw, shared.add(c0));
         }
-    } else if c1 > c0 {
-        gap(p.add(xo + c0 * hw), c1 - c0, hw, shared.add(c0));
+        return;
     }
-    barrier.wait(parts);
     if split_pixels {
         for ch in 0..c {
             let total: f32 = (0..parts)
@@ -385,41 +428,89 @@ unsafe fn se_part(
     }
 }
 
-/// A reusable spinning barrier for the threads of one parallel region: arriving costs one
-/// atomic add, releasing one store the waiters see (a cross-core round trip in all).
-struct SpinBarrier {
-    arrived: Padded,
-    generation: Padded,
+/// How long a thread waits for a part nobody has started before running it itself: far
+/// longer than two threads' parts of one step ever differ (tens of microseconds), far
+/// shorter than an OS time slice (milliseconds).
+const TAKEOVER: std::time::Duration = std::time::Duration::from_micros(200);
+
+/// Completion counters and part claims of every (step, phase) of a plan. Counters only grow
+/// (image `e` is complete at `parts * e`) and a claim holds the number of the image it was
+/// taken for, so nothing is reset between images: each line stays in the cache of the core
+/// that uses it, and only a takeover moves one.
+struct StepSync {
+    /// First slot of each step (SE steps have two phases, others one).
+    first: Vec<usize>,
+    done: Vec<Padded>,
+    /// `threads` claims per slot.
+    claims: Vec<Padded>,
+    threads: usize,
 }
 
-impl SpinBarrier {
-    fn new() -> SpinBarrier {
-        SpinBarrier {
-            arrived: Padded(AtomicUsize::new(0)),
-            generation: Padded(AtomicUsize::new(0)),
+impl StepSync {
+    fn new(plan: &Plan, threads: usize) -> StepSync {
+        let phases = plan.steps.iter().map(|st| match st.kernel {
+            Kernel::Se { .. } => 2,
+            _ => 1,
+        });
+        StepSync::with_phases(phases, threads)
+    }
+
+    fn with_phases(phases: impl Iterator<Item = usize>, threads: usize) -> StepSync {
+        let mut first = Vec::new();
+        let mut n = 0;
+        for ph in phases {
+            first.push(n);
+            n += ph;
+        }
+        let pad = || Padded(AtomicUsize::new(0));
+        StepSync {
+            first,
+            done: (0..n).map(|_| pad()).collect(),
+            claims: (0..n * threads).map(|_| pad()).collect(),
+            threads,
         }
     }
 
-    /// Wait until `n` threads have called `wait` (in this round).
-    fn wait(&self, n: usize) {
-        let g = self.generation.0.load(Ordering::Acquire);
-        if self.arrived.0.fetch_add(1, Ordering::AcqRel) + 1 == n {
-            // Last to arrive: nobody can arrive again before the generation moves.
-            self.arrived.0.store(0, Ordering::Relaxed);
-            self.generation
-                .0
-                .store(g.wrapping_add(1), Ordering::Release);
-        } else {
-            let mut spins = 0u32;
-            while self.generation.0.load(Ordering::Acquire) == g {
-                spins = spins.wrapping_add(1);
-                if spins % 1024 == 0 {
+    fn slot(&self, step: usize, phase: usize) -> usize {
+        self.first[step] + phase
+    }
+
+    /// Take part `p` of `slot` for image `epoch`; false if another thread has.
+    fn claim(&self, slot: usize, p: usize, epoch: usize) -> bool {
+        let c = &self.claims[slot * self.threads + p].0;
+        c.load(Ordering::Relaxed) != epoch && c.swap(epoch, Ordering::AcqRel) != epoch
+    }
+
+    /// A claimed part has finished (its writes are published to `wait`ers).
+    fn finish(&self, slot: usize) {
+        self.done[slot].0.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// Wait until every part of `slot` has finished for image `epoch`; after `TAKEOVER`
+    /// run any part still unclaimed.
+    fn wait(&self, slot: usize, parts: usize, epoch: usize, run: &dyn Fn(usize)) {
+        let target = parts * epoch;
+        let done = &self.done[slot].0;
+        let mut spins = 0u32;
+        let mut since: Option<std::time::Instant> = None;
+        while done.load(Ordering::Acquire) < target {
+            spins = spins.wrapping_add(1);
+            if spins % 256 == 0 {
+                let t = *since.get_or_insert_with(std::time::Instant::now);
+                if t.elapsed() >= TAKEOVER {
+                    for p in 0..parts {
+                        if self.claim(slot, p, epoch) {
+                            run(p);
+                            self.finish(slot);
+                        }
+                    }
+                }
+                if spins % 4096 == 0 {
                     // An oversubscribed machine: let the thread we wait for run.
                     std::thread::yield_now();
-                } else {
-                    std::sync::atomic::compiler_fence(Ordering::SeqCst);
                 }
             }
+            std::hint::spin_loop();
         }
     }
 }
@@ -452,7 +543,7 @@ fn conv_part(
     if split_rows {
         ((0, os.c), range(os.h, part, parts, band_align(os.w)))
     } else {
-        (range(os.c, part, parts, 1), (0, os.h))
+        (range(os.c, part, parts, CHANNEL_ALIGN), (0, os.h))
     }
 }
 
@@ -550,7 +641,21 @@ unsafe fn exec_part(step: &Step, base: Base, part: usize, parts: usize) {
             }
         }
         Kernel::Conv1x1 { f, mr, .. } => {
-            let (c0, c1) = range(os.c, part, parts, mr);
+            let (c0, c1) = range(os.c, part, parts, CHANNEL_ALIGN.max(mr));
+            if parts > 1 && c1 > c0 {
+                // The input planes other threads wrote (their channel parts of the step
+                // before): requested up front, all at once, instead of one strided demand miss
+                // at a time inside the GEMM (a 14x14 1x1 + dw chain: 2-thread medians 7-8%
+                // lower in 3 of 3 alternating runs, `examples/scaling.rs`).
+                let (i0, i1) = range(xs.c, part, parts, CHANNEL_ALIGN);
+                for (a, b) in [(0, i0), (i1, xs.c)] {
+                    let mut at = a * ihw;
+                    while at < b * ihw {
+                        prefetch(inp.add(at));
+                        at += LINE_FLOATS;
+                    }
+                }
+            }
             if c1 > c0 {
                 f(
                     inp,
@@ -610,7 +715,7 @@ unsafe fn exec_part(step: &Step, base: Base, part: usize, parts: usize) {
             }
         }
         Kernel::GlobalAvgPool { f } => {
-            let (c0, c1) = range(xs.c, part, parts, 1);
+            let (c0, c1) = range(xs.c, part, parts, CHANNEL_ALIGN);
             if c1 > c0 {
                 f(inp.add(c0 * ihw), c1 - c0, ihw, out.add(c0))
             }
@@ -663,5 +768,35 @@ fn apply_act(v: f32, act: Act) -> f32 {
         Act::Relu => v.max(0.0),
         Act::Relu6 => v.clamp(0.0, 6.0),
         Act::HardSigmoid => (v + 3.0).clamp(0.0, 6.0) / 6.0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Mutex;
+
+    #[test]
+    fn a_part_nobody_claims_is_taken_over_once() {
+        let sync = StepSync::with_phases([1, 2].into_iter(), 2);
+        let ran = Mutex::new(Vec::new());
+        let run = |p: usize| ran.lock().unwrap().push(p);
+        // Image 1: thread 0 runs its part of slot 0; thread 1 never comes.
+        let slot = sync.slot(0, 0);
+        assert!(sync.claim(slot, 0, 1));
+        run(0);
+        sync.finish(slot);
+        let t = std::time::Instant::now();
+        sync.wait(slot, 2, 1, &run);
+        assert!(t.elapsed() >= TAKEOVER);
+        assert_eq!(*ran.lock().unwrap(), vec![0, 1]);
+        // The late thread finds its part taken and does not run it again.
+        assert!(!sync.claim(slot, 1, 1));
+        // Image 2: claims are fresh without any reset; phases have their own slots.
+        assert!(sync.claim(slot, 0, 2) && sync.claim(slot, 1, 2));
+        assert_eq!(sync.slot(1, 1), 2);
+        sync.finish(slot);
+        sync.finish(slot);
+        sync.wait(slot, 2, 2, &|_| panic!("nothing left to take over"));
     }
 }
