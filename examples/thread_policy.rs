@@ -1,6 +1,6 @@
 //! Which way to split each kind of step over threads, measured side by side: sessions of
 //! one model with different [`SplitPolicy`]s (plus a single-thread session) run in turn,
-//! many times, so machine noise hits all of them alike; per-step minimum times are summed
+//! many times, so machine noise hits all of them alike; per-step median times are summed
 //! by op and map size.
 //!
 //! `cargo run --release --example thread_policy -- MODEL.grt [RUNS] [THREADS]`
@@ -29,21 +29,14 @@ fn main() {
     let policies: Vec<(&str, usize, SplitPolicy)> = vec![
         ("1 thread", 1, SplitPolicy::default()),
         ("default", threads, SplitPolicy::default()),
+        ("space >= 56x56, channels below", threads, all(3136)),
+        ("space >= 112x112, channels below", threads, all(12544)),
         (
-            "space >= 28x28, dw by channels",
+            "1x1 space >= 28x28, dw rows >= 56x56",
             threads,
             SplitPolicy {
-                dw_rows_min_hw: usize::MAX,
-                ..all(784)
-            },
-        ),
-        ("space >= 14x14", threads, all(196)),
-        (
-            "1x1 space >= 14x14, dw rows >= 28x28",
-            threads,
-            SplitPolicy {
-                pixels_min_hw: 196,
-                ..all(784)
+                pixels_min_hw: 784,
+                ..all(3136)
             },
         ),
         ("channels everywhere", threads, all(usize::MAX)),
@@ -66,7 +59,7 @@ fn main() {
     let x = vec![0.25f32; c * hw.0 * hw.1];
     let mut y = vec![0f32; sessions[0].output_len(0)];
     let n = sessions[0].plan().steps.len();
-    let mut best = vec![vec![u64::MAX; n]; sessions.len()];
+    let mut samples = vec![vec![Vec::with_capacity(runs); n]; sessions.len()];
     let mut whole = vec![Vec::new(); sessions.len()];
     for r in 0..runs + 5 {
         for (i, s) in sessions.iter_mut().enumerate() {
@@ -75,12 +68,25 @@ fn main() {
             s.run_profiled(&[&x], &mut [&mut y], &mut p).expect("run");
             if r >= 5 {
                 whole[i].push(t0.elapsed().as_secs_f64() * 1e3);
-                for (b, v) in best[i].iter_mut().zip(&p) {
-                    *b = (*b).min(*v);
+                for (v, t) in samples[i].iter_mut().zip(&p) {
+                    v.push(*t);
                 }
             }
         }
     }
+    // Per-step medians: minima would credit a thread with steps another thread ran while it
+    // was descheduled (takeover).
+    let best: Vec<Vec<u64>> = samples
+        .iter_mut()
+        .map(|per| {
+            per.iter_mut()
+                .map(|v| {
+                    v.sort_unstable();
+                    v[v.len() / 2]
+                })
+                .collect()
+        })
+        .collect();
     let steps = &sessions[0].plan().steps;
     let group = |k: usize| {
         let st = &steps[k];
@@ -96,7 +102,7 @@ fn main() {
             *sum += b[k] as f64 / 1e3;
         }
     }
-    print!("{:<22}", "step group (min us)");
+    print!("{:<22}", "step group (med us)");
     for i in 0..sessions.len() {
         print!(" {:>9}", format!("[{i}]"));
     }
@@ -113,7 +119,7 @@ fn main() {
         w.sort_by(|a, b| a.total_cmp(b));
         let sum: f64 = best[i].iter().map(|&v| v as f64 / 1e3).sum();
         println!(
-            "[{i}] {name} ({t} thread(s)): sum of step minima {sum:.0} us, whole run median {:.3} ms, min {:.3} ms",
+            "[{i}] {name} ({t} thread(s)): sum of step medians {sum:.0} us, whole run median {:.3} ms, min {:.3} ms",
             w[w.len() / 2],
             w[0]
         );

@@ -270,8 +270,9 @@ fn compare_threads(
         .collect::<Result<Vec<_>, Error>>()?;
     let start = std::sync::Barrier::new(t2);
     let end = std::sync::Barrier::new(t2);
-    let took: Vec<std::sync::atomic::AtomicU64> =
-        (0..t2).map(|_| std::sync::atomic::AtomicU64::new(0)).collect();
+    let took: Vec<std::sync::atomic::AtomicU64> = (0..t2)
+        .map(|_| std::sync::atomic::AtomicU64::new(0))
+        .collect();
     let failed = std::sync::atomic::AtomicBool::new(false);
     let (mut a, mut b, mut r, mut p) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     std::thread::scope(|scope| -> Result<(), Error> {
@@ -302,7 +303,10 @@ fn compare_threads(
             start.wait();
             let t = Instant::now();
             first[0].run(&[x], &mut [&mut y])?;
-            took[0].store(t.elapsed().as_nanos() as u64, std::sync::atomic::Ordering::Relaxed);
+            took[0].store(
+                t.elapsed().as_nanos() as u64,
+                std::sync::atomic::Ordering::Relaxed,
+            );
             end.wait();
             let slowest = took
                 .iter()

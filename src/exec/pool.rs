@@ -104,11 +104,18 @@ impl Pool {
         }
         f(0);
         let mut spins = 0u32;
+        let mut since = None;
         while s.finished.0.load(Ordering::Acquire) < self.workers.len() {
             spins = spins.wrapping_add(1);
             if spins % YIELD_EVERY == 0 {
-                // A descheduled worker needs the time slice we would burn.
-                std::thread::yield_now();
+                // A descheduled worker needs the time slice we would burn; after a long wait
+                // (more threads than free cores) a yield does not give it, a short sleep does.
+                let t = *since.get_or_insert_with(std::time::Instant::now);
+                if t.elapsed() >= std::time::Duration::from_micros(500) {
+                    std::thread::sleep(std::time::Duration::from_micros(50));
+                } else {
+                    std::thread::yield_now();
+                }
             } else {
                 std::hint::spin_loop();
             }
