@@ -107,9 +107,10 @@ pub enum Kernel {
     GlobalAvgPool {
         f: kernels::GavgPoolFn,
     },
-    /// `scratch`: arena float offset of c + rd floats. Split over threads, SE runs as the
-    /// same kernel set's `pool` (channel ranges), both FCs on one thread, and a scale of
-    /// channel ranges.
+    /// `scratch`: arena float offset of c + rd floats. Split over threads, SE runs in two
+    /// phases: channel sums (the kernel set's `pool` over channel ranges, or pixel ranges
+    /// when `split_pixels`), then in every part the means, both FCs (`fc`, repeated per part:
+    /// a few thousand MACs) and the scale of the part's channels or pixels.
     Se {
         f: kernels::SeFn,
         pool: kernels::GavgPoolFn,
