@@ -10,7 +10,7 @@ const USAGE: &str = "usage:
   ghostrt run MODEL.grt --input x.npy --output y.npy [--threads N]   float32 NCHW .npy in and out
   ghostrt plan MODEL.grt [--input-shape 1x3xHxW] [--copy-concat] [--kernels scalar|avx2|avx512|neon]
   ghostrt bench MODEL.grt [--runs N] [--threads N] [--input-shape 1x3xHxW] [--copy-concat] [--kernels NAME] [--profile] [--compare-threads N]
-        --compare-threads N: alternate runs with a second session of N threads (same noise for both)
+        --compare-threads N: alternate blocks of runs with a session of N threads and with N single-thread sessions side by side (same noise for all)
         --profile: also print each step's median time (a per-layer profile)";
 
 struct Args {
@@ -245,8 +245,9 @@ fn bench(a: &Args) -> Result<(), Error> {
     Ok(())
 }
 
-/// Alternate single runs of `s` (`t1` threads) and a new session of `t2` threads, so both
-/// see the same machine noise; print both medians and the median of the per-pair ratios.
+/// Alternate blocks of runs of `s` (`t1` threads), of a new session of `t2` threads and of
+/// `t2` single-thread sessions side by side, so all see the same machine noise; print the
+/// medians, the median of the per-block ratios and the share of the machine's limit reached.
 #[allow(clippy::too_many_arguments)]
 fn compare_threads(
     m: &Model,
@@ -258,6 +259,8 @@ fn compare_threads(
     x: &[f32],
     runs: usize,
 ) -> Result<(), Error> {
+    const BLOCK: usize = 8;
+    let rounds = runs.div_ceil(BLOCK);
     let mut s2 = Session::with_threads(m.plan(&[hw], opts)?, t2)?;
     let mut y = vec![0.0; x.len() / s.input_len(0) * s.output_len(0)];
     s2.run(&[x], &mut [&mut y])?;
@@ -281,7 +284,7 @@ fn compare_threads(
             let (start, end, took, failed) = (&start, &end, &took, &failed);
             scope.spawn(move || {
                 let mut hy = vec![0.0; x.len() / hs.input_len(0) * hs.output_len(0)];
-                for _ in 0..runs {
+                for _ in 0..rounds * (BLOCK + 1) {
                     start.wait();
                     let t = Instant::now();
                     if hs.run(&[x], &mut [&mut hy]).is_err() {
@@ -293,30 +296,49 @@ fn compare_threads(
                 }
             });
         }
-        for _ in 0..runs {
-            let t = Instant::now();
-            s.run(&[x], &mut [&mut y])?;
-            let ta = t.elapsed().as_secs_f64() * 1e3;
-            let t = Instant::now();
-            s2.run(&[x], &mut [&mut y])?;
-            let tb = t.elapsed().as_secs_f64() * 1e3;
-            start.wait();
-            let t = Instant::now();
-            first[0].run(&[x], &mut [&mut y])?;
-            took[0].store(
-                t.elapsed().as_nanos() as u64,
-                std::sync::atomic::Ordering::Relaxed,
-            );
-            end.wait();
-            let slowest = took
-                .iter()
-                .map(|v| v.load(std::sync::atomic::Ordering::Relaxed))
-                .max()
-                .unwrap_or(0);
-            a.push(ta);
-            b.push(tb);
-            r.push(ta / tb);
-            p.push(slowest as f64 / 1e6);
+        let block_median = |v: &mut Vec<f64>| {
+            v.sort_by(f64::total_cmp);
+            v[v.len() / 2]
+        };
+        for _ in 0..rounds {
+            // A block of back-to-back runs of each (the first, after the others ran, is
+            // dropped): the way a session runs frames, with the same noise for all three.
+            let (mut ba, mut bb) = (Vec::new(), Vec::new());
+            for k in 0..=BLOCK {
+                let t = Instant::now();
+                s.run(&[x], &mut [&mut y])?;
+                if k > 0 {
+                    ba.push(t.elapsed().as_secs_f64() * 1e3);
+                }
+            }
+            for k in 0..=BLOCK {
+                let t = Instant::now();
+                s2.run(&[x], &mut [&mut y])?;
+                if k > 0 {
+                    bb.push(t.elapsed().as_secs_f64() * 1e3);
+                }
+            }
+            for k in 0..=BLOCK {
+                start.wait();
+                let t = Instant::now();
+                first[0].run(&[x], &mut [&mut y])?;
+                took[0].store(
+                    t.elapsed().as_nanos() as u64,
+                    std::sync::atomic::Ordering::Relaxed,
+                );
+                end.wait();
+                let slowest = took
+                    .iter()
+                    .map(|v| v.load(std::sync::atomic::Ordering::Relaxed))
+                    .max()
+                    .unwrap_or(0);
+                if k > 0 {
+                    p.push(slowest as f64 / 1e6);
+                }
+            }
+            a.extend_from_slice(&ba);
+            b.extend_from_slice(&bb);
+            r.push(block_median(&mut ba) / block_median(&mut bb));
         }
         Ok(())
     })?;
@@ -329,7 +351,8 @@ fn compare_threads(
     };
     let (ma, mb, mr, mp) = (med(&mut a), med(&mut b), med(&mut r), med(&mut p));
     println!(
-        "alternating {runs} runs: {t1} thread(s) median {ma:.3} ms (min {:.3}), {t2} thread(s) median {mb:.3} ms (min {:.3}); speedup {:.2}x (medians), {mr:.2}x (median of pairs)",
+        "alternating blocks of {BLOCK} runs ({} each): {t1} thread(s) median {ma:.3} ms (min {:.3}), {t2} thread(s) median {mb:.3} ms (min {:.3}); speedup {:.2}x (medians), {mr:.2}x (median of block ratios)",
+        a.len(),
         a[0],
         b[0],
         ma / mb

@@ -14,9 +14,14 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 
-/// Spin iterations (each a PAUSE, tens of ns) before a worker parks: a few milliseconds,
-/// longer than any gap between the steps of one inference.
-const SPIN_LIMIT: u32 = 1 << 17;
+/// Spin iterations (each a PAUSE, tens of ns) before a worker parks: about a millisecond.
+/// A job is a whole image (one parallel region). Back-to-back images (video frames) find the
+/// worker spinning; a worker that has parked costs a wake-up, which on a virtual machine
+/// whose idle vCPU the host has given away can take far longer than the spin. Spinning much
+/// longer burns a core that other sessions, processes or the battery need: four 2-thread
+/// sessions run in turn (`examples/reparam_vs_concat.rs`) spun through each other's runs with
+/// 1 << 17 spins (a few ms), and 2 threads were then no faster than 1.
+const SPIN_LIMIT: u32 = 1 << 15;
 /// Spins between `yield_now` calls while waiting, so an oversubscribed machine still runs
 /// whatever thread we wait for; rare enough to keep the wake-up latency in the spin.
 const YIELD_EVERY: u32 = 1 << 10;
