@@ -62,7 +62,7 @@ fn main() {
         .map(|i| (i % 255) as f32 / 128.0 - 1.0)
         .collect();
     let mut y = vec![0.0; sessions[0].output_len(0)];
-    let mut t = vec![Vec::with_capacity(rounds); 4];
+    let mut t: Vec<Vec<f64>> = (0..4).map(|_| Vec::with_capacity(rounds)).collect();
     for r in 0..rounds + 3 {
         for (i, s) in sessions.iter_mut().enumerate() {
             let t0 = std::time::Instant::now();
