@@ -23,6 +23,7 @@ fn main() {
     let c = model.graph.inputs[0].channels;
     let all = |n| SplitPolicy {
         pixels_min_hw: n,
+        se_pixels_min_hw: usize::MAX,
         dw_rows_min_hw: n,
         conv_rows_min_hw: n,
     };

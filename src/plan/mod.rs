@@ -32,8 +32,12 @@ pub struct PlanOptions {
 /// --example thread_policy` measures the candidates side by side.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct SplitPolicy {
-    /// 1x1 convs and SE on maps of at least this many pixels split by pixel ranges.
+    /// 1x1 convs on maps of at least this many pixels split by pixel ranges.
     pub pixels_min_hw: usize,
+    /// SE steps on maps of at least this many pixels split by pixel ranges. Off by default:
+    /// RepGhostNet 1.0x's 28x28 SE steps took 41 us a run on 2 threads split by pixels, 29 us
+    /// by channels, 14 us on 1 thread (`examples/thread_policy.rs`, alternating).
+    pub se_pixels_min_hw: usize,
     /// Depthwise convs on maps of at least this many pixels split by row bands.
     pub dw_rows_min_hw: usize,
     /// Dense KxK convs (the stem) on maps of at least this many pixels split by row bands.
@@ -44,6 +48,7 @@ impl Default for SplitPolicy {
     fn default() -> Self {
         SplitPolicy {
             pixels_min_hw: PIXEL_SPLIT_MIN_HW,
+            se_pixels_min_hw: usize::MAX,
             dw_rows_min_hw: PIXEL_SPLIT_MIN_HW,
             conv_rows_min_hw: PIXEL_SPLIT_MIN_HW,
         }
@@ -471,7 +476,7 @@ fn select(
                 f: ks.se,
                 pool: ks.gavgpool,
                 fc: ks.fc,
-                split_pixels: x.hw() >= split.pixels_min_hw,
+                split_pixels: x.hw() >= split.se_pixels_min_hw,
                 rd: se.rd,
                 gate: se.gate,
                 scratch: 0,
