@@ -98,8 +98,12 @@ fn prefetch(p: *const f32) {
     let _ = p;
 }
 
-/// Steps below this many MACs run on one thread: splitting costs more than it saves.
-const MIN_SPLIT_MACS: u64 = 1 << 16;
+/// Steps below this many MACs run on one thread. Kept low: a step left to one thread makes
+/// the others read its output from that core afterwards. Alternating blocks of 2-thread runs
+/// against 1-thread runs (`ghostrt bench --compare-threads 2`), 1 << 12 against 1 << 16 gave
+/// RepGhostNet 0.5x 1.27-1.28x against 1.20-1.21x, and 1.0x 1.53-1.58x against 1.52-1.56x.
+/// Raising it to 1 << 18 or 1 << 20 was worse on both.
+const MIN_SPLIT_MACS: u64 = 1 << 12;
 
 /// Arena base pointer shared with pool workers; each writes a disjoint part of a step.
 #[derive(Clone, Copy)]
