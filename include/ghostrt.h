@@ -82,8 +82,8 @@ typedef enum ghostrt_status {
      */
     GHOSTRT_CORRUPT_PACK = 4,
     /**
-     * A valid request this build does not support yet (thread count other than 1,
-     * non-zero `tlsc_window`, models with several inputs or outputs).
+     * A valid request this build does not support yet (non-zero `tlsc_window`, models
+     * with several inputs or outputs).
      */
     GHOSTRT_UNSUPPORTED = 5,
     /**

@@ -72,8 +72,8 @@ pub enum ghostrt_status {
     /// The bytes are not a valid ghostrt weight pack (bad magic, other format version,
     /// truncated, checksum mismatch, inconsistent graph).
     GHOSTRT_CORRUPT_PACK = 4,
-    /// A valid request this build does not support yet (thread count other than 1,
-    /// non-zero `tlsc_window`, models with several inputs or outputs).
+    /// A valid request this build does not support yet (non-zero `tlsc_window`, models
+    /// with several inputs or outputs).
     GHOSTRT_UNSUPPORTED = 5,
     /// A buffer length does not match the session's shapes (not a whole batch of images, or
     /// an output buffer of another size than the batch needs).
