@@ -7,54 +7,33 @@
 //! `cargo run --release --example reparam_vs_concat -- [WIDTH: 050|100] [THREADS] [ROUNDS]`
 //! (fixture weights: timm models with random weights, 10 classes, 224x224).
 
-use ghostrt::graph::Graph;
-use ghostrt::import;
+#[path = "../benches/variants/mod.rs"]
+mod variants;
+
 use ghostrt::models;
 use ghostrt::plan::{Plan, PlanOptions};
-use ghostrt::{passes, Session};
-use std::path::Path;
-use std::sync::Arc;
-
-fn load(model: &str) -> Graph {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(model);
-    let file = ["state_dict.pth", "state_dict.safetensors"]
-        .iter()
-        .map(|f| dir.join(f))
-        .find(|p| p.exists())
-        .expect("fixture weights");
-    let sd = import::load_state_dict(&file).expect("fixture loads");
-    models::build(&sd, None).expect("model")
-}
+use ghostrt::Session;
+use variants::{state_dict, variants};
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let width = args.first().map_or("100", |s| s.as_str());
     let threads: usize = args.get(1).map_or(1, |v| v.parse().expect("THREADS"));
     let rounds: usize = args.get(2).map_or(200, |v| v.parse().expect("ROUNDS"));
-    let ghost = Arc::new(passes::optimize(load(&format!("ghostnet_{width}"))).expect("passes"));
-    let mut unfused = load(&format!("repghostnet_{width}"));
-    for (name, pass) in passes::PIPELINE {
-        if name != "repghost_fuse" {
-            unfused = pass(unfused).expect("pass");
-        }
-    }
-    let reparam = passes::optimize(load(&format!("repghostnet_{width}"))).expect("passes");
-    let variants: [(&str, Arc<Graph>, bool); 4] = [
-        ("GhostNet concat copy", ghost.clone(), false),
-        ("GhostNet concat-free", ghost, true),
-        ("RepGhost unfused", Arc::new(unfused), true),
-        ("RepGhost reparam", Arc::new(reparam), true),
-    ];
+    let gsd = state_dict(&format!("ghostnet_{width}"));
+    let rsd = state_dict(&format!("repghostnet_{width}"));
+    // Copy, concat-free, unfused, reparam (the bench's order).
+    let variants = variants(&|| models::build(&gsd, None).expect("ghostnet"), &|| {
+        models::build(&rsd, None).expect("repghostnet")
+    });
     let mut sessions: Vec<Session> = variants
         .iter()
-        .map(|(_, g, elim)| {
+        .map(|v| {
             let opts = PlanOptions {
-                eliminate_concat: *elim,
+                eliminate_concat: v.eliminate_concat,
                 ..Default::default()
             };
-            let plan = Plan::build(g.clone(), &[(224, 224)], opts).expect("plan");
+            let plan = Plan::build(v.graph.clone(), &[(224, 224)], opts).expect("plan");
             Session::with_threads(plan, threads).expect("session")
         })
         .collect();
@@ -82,8 +61,8 @@ fn main() {
         med(&r)
     };
     print!("width {width}, {threads} thread(s), {rounds} rounds, median ms:");
-    for (i, (name, _, _)) in variants.iter().enumerate() {
-        print!(" {name} {:.3};", med(&t[i]));
+    for (v, ti) in variants.iter().zip(&t) {
+        print!(" {} {:.3};", v.name, med(ti));
     }
     println!();
     println!(
