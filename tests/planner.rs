@@ -300,21 +300,33 @@ fn planner_matches_naive_interpreter() {
                         };
                         let plan = Plan::build(g.clone(), &[(h, w), (h, w)], opts).expect("plan");
                         let mut s = Session::with_threads(plan, t).expect("session");
-                        let mut y0 = vec![0.0; s.output_len(0)];
-                        let mut y1 = vec![0.0; s.output_len(1)];
-                        s.run(&[&xs[0].2, &xs[1].2], &mut [&mut y0, &mut y1])
-                            .expect("run");
-                        for (got, want) in [(&y0, &want[0]), (&y1, &want[1])] {
-                            let scale = want.iter().fold(1e-3f32, |m, v| m.max(v.abs()));
-                            let err = got
-                                .iter()
-                                .zip(want)
-                                .fold(0f32, |m, (a, b)| m.max((a - b).abs()));
-                            assert!(
+                        // Even shares, then uneven ones (a slow core): every cut must
+                        // still cover each step exactly once.
+                        let uneven: &[f64] = match t {
+                            1 => &[],
+                            2 => &[0.2, 0.8],
+                            _ => &[0.55, 0.1, 0.35],
+                        };
+                        for shares in [&[][..], uneven] {
+                            if !shares.is_empty() {
+                                s.set_thread_shares(shares).expect("shares");
+                            }
+                            let mut y0 = vec![0.0; s.output_len(0)];
+                            let mut y1 = vec![0.0; s.output_len(1)];
+                            s.run(&[&xs[0].2, &xs[1].2], &mut [&mut y0, &mut y1])
+                                .expect("run");
+                            for (got, want) in [(&y0, &want[0]), (&y1, &want[1])] {
+                                let scale = want.iter().fold(1e-3f32, |m, v| m.max(v.abs()));
+                                let err = got
+                                    .iter()
+                                    .zip(want)
+                                    .fold(0f32, |m, (a, b)| m.max((a - b).abs()));
+                                assert!(
                                 err <= 1e-5 * scale,
-                                "seed {seed} {h}x{w} {} concat-elim {eliminate_concat} threads {t} {split:?}: err {err}",
+                                "seed {seed} {h}x{w} {} concat-elim {eliminate_concat} threads {t} shares {shares:?} {split:?}: err {err}",
                                 ks.name
                             );
+                            }
                         }
                     }
                 }

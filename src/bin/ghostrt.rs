@@ -350,6 +350,11 @@ fn compare_threads(
         v[v.len() / 2]
     };
     let (ma, mb, mr, mp) = (med(&mut a), med(&mut b), med(&mut r), med(&mut p));
+    let shares: Vec<String> = s2
+        .thread_shares()
+        .iter()
+        .map(|v| format!("{v:.2}"))
+        .collect();
     println!(
         "alternating blocks of {BLOCK} runs ({} each): {t1} thread(s) median {ma:.3} ms (min {:.3}), {t2} thread(s) median {mb:.3} ms (min {:.3}); speedup {:.2}x (medians), {mr:.2}x (median of block ratios)",
         a.len(),
@@ -361,6 +366,10 @@ fn compare_threads(
         "machine limit in the same window: {t2} single-thread sessions side by side take {mp:.3} ms per image (median of the slowest), so {t2} threads could reach {:.2}x over one ({:.0}% of it reached)",
         t2 as f64 * ma / mp,
         100.0 * (ma / mb) / (t2 as f64 * ma / mp)
+    );
+    println!(
+        "thread shares of the {t2}-thread session at the end: {}",
+        shares.join(" / ")
     );
     Ok(())
 }

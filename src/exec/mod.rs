@@ -60,6 +60,9 @@ pub struct Session {
     sync: StepSync,
     /// Images run so far (numbers the claims in `sync`).
     epoch: usize,
+    /// Each thread's share of every split step, adapted to the speed each thread showed on
+    /// the images before (see `Balance`).
+    balance: Balance,
 }
 
 /// An atomic alone on its cache line (counters and claims used by different cores would
@@ -105,6 +108,78 @@ fn prefetch(p: *const f32) {
 /// Raising it to 1 << 18 or 1 << 20 was worse on both.
 const MIN_SPLIT_MACS: u64 = 1 << 12;
 
+/// Fixed-point one of shares and cuts (see `Balance`).
+const ONE: u32 = 1 << 16;
+
+/// The cuts of a step that is not split, and of every step on one thread: all in part 0.
+static WHOLE: [u32; 2] = [0, ONE];
+
+/// How much of the gap between a thread's share and the share its last image asked for is
+/// closed per image: a few images to follow a change, per-image noise damped.
+const BALANCE_GAIN: f64 = 0.25;
+
+/// The smallest share of a thread, as a fraction of an even share.
+const MIN_SHARE: f64 = 0.25;
+
+/// The share of every split step each thread runs, adapted image by image to how fast each
+/// thread ran its parts. Cores are not equally fast: big and little cores on ARM boards,
+/// and on a shared host one core is often slower for seconds at a time (another tenant, a
+/// lower clock). With fixed halves, the slower core sets the time of every step. Each step
+/// is cut at the same fractions (rounded to its own alignment), so a thread keeps the rows
+/// or channels it wrote before; a change of shares moves only the boundary between threads.
+struct Balance {
+    /// Fractions of the work, summing to 1.
+    share: Vec<f64>,
+    /// `share` as cumulative cut points in units of `ONE`: part `t` is `[cuts[t], cuts[t+1])`.
+    cuts: Vec<u32>,
+    /// Nanoseconds each thread spent on its own parts of split steps in the last image.
+    busy: Vec<Padded>,
+    /// Whether `update` moves the shares.
+    adapt: bool,
+}
+
+impl Balance {
+    fn new(threads: usize) -> Balance {
+        let mut b = Balance {
+            share: vec![1.0 / threads as f64; threads],
+            cuts: vec![0; threads + 1],
+            busy: (0..threads).map(|_| Padded(AtomicUsize::new(0))).collect(),
+            adapt: true,
+        };
+        b.set_cuts();
+        b
+    }
+
+    fn set_cuts(&mut self) {
+        let mut acc = 0.0;
+        for (t, s) in self.share.iter().enumerate() {
+            self.cuts[t] = (acc * ONE as f64).round() as u32;
+            acc += s;
+        }
+        self.cuts[self.share.len()] = ONE;
+    }
+
+    /// Move every share towards the one that would have made all threads finish their parts
+    /// of the last image together: share / time is a thread's speed.
+    fn update(&mut self) {
+        let busy = |t: usize| self.busy[t].0.load(Ordering::Relaxed) as f64;
+        if !self.adapt || (0..self.share.len()).any(|t| busy(t) <= 0.0) {
+            return;
+        }
+        let speed_sum: f64 = (0..self.share.len()).map(|t| self.share[t] / busy(t)).sum();
+        let floor = MIN_SHARE / self.share.len() as f64;
+        let mut total = 0.0;
+        for t in 0..self.share.len() {
+            let want = self.share[t] / busy(t) / speed_sum;
+            let s = &mut self.share[t];
+            *s = (*s + BALANCE_GAIN * (want - *s)).max(floor);
+            total += *s;
+        }
+        self.share.iter_mut().for_each(|s| *s /= total);
+        self.set_cuts();
+    }
+}
+
 /// Arena base pointer shared with pool workers; each writes a disjoint part of a step.
 #[derive(Clone, Copy)]
 struct Base(*mut f32);
@@ -124,8 +199,11 @@ impl Session {
         Self::with_threads(plan, 1)
     }
 
-    /// A session whose steps are split over `threads` threads (output channels, or output
-    /// elements for elementwise steps). The threads live as long as the session.
+    /// A session whose steps are split over `threads` threads (output channels, rows or
+    /// pixels, or elements for elementwise steps). The threads live as long as the session.
+    /// Each thread's share of a step starts even and follows the speed each thread showed
+    /// on the images before, so a slower core (a little core, or one another process is
+    /// using) gets less of every step.
     pub fn with_threads(plan: Plan, threads: usize) -> Result<Session> {
         if threads == 0 || threads > 256 {
             return Err(Error::Usage(format!(
@@ -165,11 +243,53 @@ impl Session {
             se_lines,
             sync,
             epoch: 0,
+            balance: Balance::new(threads),
         })
     }
 
     pub fn plan(&self) -> &Plan {
         &self.plan
+    }
+
+    /// Each thread's current share of every split step (see [`Session::with_threads`]):
+    /// even at the start, then following how fast each thread ran its parts of the images
+    /// before.
+    pub fn thread_shares(&self) -> &[f64] {
+        &self.balance.share
+    }
+
+    /// Fix each thread's share of every split step (normalized to sum to 1), for boards
+    /// whose cores are known to differ; shares stop adapting until
+    /// [`Session::set_adaptive_shares`] turns it back on, starting from these.
+    pub fn set_thread_shares(&mut self, shares: &[f64]) -> Result<()> {
+        let n = self.balance.share.len();
+        if shares.len() != n || shares.iter().any(|s| !s.is_finite() || *s <= 0.0) {
+            return Err(Error::Usage(format!(
+                "thread shares {shares:?}: expected {n} positive numbers, one per thread"
+            )));
+        }
+        let total: f64 = shares.iter().sum();
+        for (d, s) in self.balance.share.iter_mut().zip(shares) {
+            *d = s / total;
+        }
+        self.balance.adapt = false;
+        self.balance.set_cuts();
+        Ok(())
+    }
+
+    /// Whether thread shares follow the threads' speeds (the default) or stay even. Even
+    /// shares make every image cut steps at the same places, so a split whose result
+    /// depends on the cut (an SE pooled by pixel parts) gives the same bits every time.
+    pub fn set_adaptive_shares(&mut self, adapt: bool) {
+        self.balance.adapt = adapt;
+        if !adapt {
+            let n = self.balance.share.len();
+            self.balance
+                .share
+                .iter_mut()
+                .for_each(|s| *s = 1.0 / n as f64);
+            self.balance.set_cuts();
+        }
     }
 
     /// The arena as floats.
@@ -222,7 +342,7 @@ impl Session {
                 let t0 = profile.as_ref().map(|_| std::time::Instant::now());
                 // SAFETY: the planner sized the arena to hold every view of every step and
                 // checked each kernel's parameters against shapes and weight sizes.
-                unsafe { exec_part(step, base, 0, 1) };
+                unsafe { exec_part(step, base, 0, &WHOLE) };
                 if let (Some(p), Some(t0)) = (profile.as_deref_mut(), t0) {
                     p[k] += t0.elapsed().as_nanos() as u64;
                 }
@@ -235,6 +355,8 @@ impl Session {
         self.epoch += 1;
         let epoch = self.epoch;
         let sync = &self.sync;
+        let cuts = &self.balance.cuts[..];
+        let busy = &self.balance.busy[..];
         // Step timings are written by thread 0 only: the cell is touched by no other thread.
         let profile = std::cell::UnsafeCell::new(profile);
         let profile = &SendCell(profile);
@@ -246,9 +368,11 @@ impl Session {
         // VM) holds the image up by one part, not by its time slice.
         self.pool.run(&|t| {
             let mut t0 = std::time::Instant::now();
+            let mut own = std::time::Duration::ZERO;
             for (k, step) in steps.iter().enumerate() {
                 let split = step.macs >= MIN_SPLIT_MACS;
                 let parts = if split { threads } else { 1 };
+                let step_cuts = if split { cuts } else { &WHOLE[..] };
                 let phases = if split && matches!(step.kernel, Kernel::Se { .. }) {
                     2
                 } else {
@@ -262,13 +386,19 @@ impl Session {
                     // every part of the steps before it has finished (`wait`).
                     let run = |p: usize| unsafe {
                         if let (Kernel::Se { .. }, true) = (step.kernel, split) {
-                            se_part(step, base, phase, p, parts, &partial, partial_stride)
+                            se_part(step, base, phase, p, step_cuts, &partial, partial_stride)
                         } else {
-                            exec_part(step, base, p, parts)
+                            exec_part(step, base, p, step_cuts)
                         }
                     };
                     if t < parts && sync.claim(slot, t, epoch) {
+                        // Only split steps count towards the balance: while one thread runs
+                        // an unsplit step the others can only wait.
+                        let start = split.then(std::time::Instant::now);
                         run(t);
+                        if let Some(start) = start {
+                            own += start.elapsed();
+                        }
                         sync.finish(slot);
                     }
                     sync.wait(slot, parts, epoch, &run);
@@ -282,7 +412,12 @@ impl Session {
                     }
                 }
             }
+            busy[t].0.store(own.as_nanos() as usize, Ordering::Relaxed);
         });
+        // An image in which a part was taken over says nothing about the threads' speeds.
+        if self.sync.late.0.load(Ordering::Relaxed) != epoch {
+            self.balance.update();
+        }
     }
 
     fn run_inner(
@@ -356,10 +491,11 @@ unsafe fn se_part(
     base: Base,
     phase: usize,
     part: usize,
-    parts: usize,
+    cuts: &[u32],
     partial: &Base,
     stride: usize,
 ) {
+    let parts = cuts.len() - 1;
     let Kernel::Se {
         pool: gap,
         fc,
@@ -380,11 +516,11 @@ unsafe fn se_part(
     let shared = p.add(scratch);
     let row = partial.ptr().add(part * stride);
     let (means, hidden, gates) = (row.add(c), row.add(2 * c), row.add(2 * c + rd));
-    let pixels = range(hw, part, parts, band_align(x.shape.w) * x.shape.w);
+    let pixels = range(hw, part, cuts, band_align(x.shape.w) * x.shape.w);
     let (c0, c1) = if split_pixels {
         (0, c)
     } else {
-        range(c, part, parts, CHANNEL_ALIGN)
+        range(c, part, cuts, CHANNEL_ALIGN)
     };
     if phase == 0 {
         if split_pixels {
@@ -567,12 +703,12 @@ fn conv_part(
     os: Shape,
     split_rows: bool,
     part: usize,
-    parts: usize,
+    cuts: &[u32],
 ) -> ((usize, usize), (usize, usize)) {
     if split_rows {
-        ((0, os.c), range(os.h, part, parts, band_align(os.w)))
+        ((0, os.c), range(os.h, part, cuts, band_align(os.w)))
     } else {
-        (range(os.c, part, parts, CHANNEL_ALIGN), (0, os.h))
+        (range(os.c, part, cuts, CHANNEL_ALIGN), (0, os.h))
     }
 }
 
@@ -586,10 +722,14 @@ fn band_align(ow: usize) -> usize {
     16 / g
 }
 
-/// `[start, end)` of part `i` of `n` over `total` items, boundaries on multiples of `align`.
-fn range(total: usize, i: usize, n: usize, align: usize) -> (usize, usize) {
-    let units = total.div_ceil(align);
-    let at = |k: usize| (units * k / n * align).min(total);
+/// `[start, end)` of part `i` over `total` items, boundaries on multiples of `align`: part
+/// `i` gets the share from `cuts[i]` to `cuts[i + 1]` (fractions of `ONE`, see `Balance`).
+fn range(total: usize, i: usize, cuts: &[u32], align: usize) -> (usize, usize) {
+    let units = total.div_ceil(align) as u64;
+    let at = |k: usize| {
+        let u = (units * cuts[k] as u64 + ONE as u64 / 2) / ONE as u64;
+        (u as usize * align).min(total)
+    };
     (at(i), at(i + 1))
 }
 
@@ -599,7 +739,8 @@ fn range(total: usize, i: usize, n: usize, align: usize) -> (usize, usize) {
 /// # Safety
 /// `base` must point to an arena of at least `plan.arena_floats` floats for the plan that
 /// produced `step`.
-unsafe fn exec_part(step: &Step, base: Base, part: usize, parts: usize) {
+unsafe fn exec_part(step: &Step, base: Base, part: usize, cuts: &[u32]) {
+    let parts = cuts.len() - 1;
     let base = base.0;
     let x = &step.inputs[0];
     let inp = base.add(x.offset) as *const f32;
@@ -621,7 +762,7 @@ unsafe fn exec_part(step: &Step, base: Base, part: usize, parts: usize) {
             pad,
             split_rows,
         } => {
-            let ((c0, c1), (y0, y1)) = conv_part(os, split_rows, part, parts);
+            let ((c0, c1), (y0, y1)) = conv_part(os, split_rows, part, cuts);
             if c1 > c0 && y1 > y0 {
                 let wo = c0 * xs.c * k * k;
                 f(
@@ -653,7 +794,7 @@ unsafe fn exec_part(step: &Step, base: Base, part: usize, parts: usize) {
             // Pixel ranges are whole row bands (see `band_align`, so they start on 64-byte
             // lines): the same rows as the neighbouring depthwise steps' bands, so a thread
             // reads what it wrote and only the halo rows cross cores.
-            let (p0, p1) = range(ohw, part, parts, band_align(os.w) * os.w);
+            let (p0, p1) = range(ohw, part, cuts, band_align(os.w) * os.w);
             if p1 > p0 {
                 f(
                     inp.add(p0),
@@ -670,13 +811,13 @@ unsafe fn exec_part(step: &Step, base: Base, part: usize, parts: usize) {
             }
         }
         Kernel::Conv1x1 { f, mr, .. } => {
-            let (c0, c1) = range(os.c, part, parts, CHANNEL_ALIGN.max(mr));
+            let (c0, c1) = range(os.c, part, cuts, CHANNEL_ALIGN.max(mr));
             if parts > 1 && c1 > c0 {
                 // The input planes other threads wrote (their channel parts of the step
                 // before): requested up front, all at once, instead of one strided demand miss
                 // at a time inside the GEMM (a 14x14 1x1 + dw chain: 2-thread medians 7-8%
                 // lower in 3 of 3 alternating runs, `examples/scaling.rs`).
-                let (i0, i1) = range(xs.c, part, parts, CHANNEL_ALIGN);
+                let (i0, i1) = range(xs.c, part, cuts, CHANNEL_ALIGN);
                 for (a, b) in [(0, i0), (i1, xs.c)] {
                     let mut at = a * ihw;
                     while at < b * ihw {
@@ -707,7 +848,7 @@ unsafe fn exec_part(step: &Step, base: Base, part: usize, parts: usize) {
             pad,
             split_rows,
         } => {
-            let ((c0, c1), (y0, y1)) = conv_part(os, split_rows, part, parts);
+            let ((c0, c1), (y0, y1)) = conv_part(os, split_rows, part, cuts);
             if c1 > c0 && y1 > y0 {
                 f(
                     inp.add(c0 * ihw),
@@ -730,7 +871,7 @@ unsafe fn exec_part(step: &Step, base: Base, part: usize, parts: usize) {
             }
         }
         Kernel::Fc { f } => {
-            let (o0, o1) = range(os.c, part, parts, 1);
+            let (o0, o1) = range(os.c, part, cuts, 1);
             if o1 > o0 {
                 f(
                     inp,
@@ -744,7 +885,7 @@ unsafe fn exec_part(step: &Step, base: Base, part: usize, parts: usize) {
             }
         }
         Kernel::GlobalAvgPool { f } => {
-            let (c0, c1) = range(xs.c, part, parts, CHANNEL_ALIGN);
+            let (c0, c1) = range(xs.c, part, cuts, CHANNEL_ALIGN);
             if c1 > c0 {
                 f(inp.add(c0 * ihw), c1 - c0, ihw, out.add(c0))
             }
@@ -773,19 +914,19 @@ unsafe fn exec_part(step: &Step, base: Base, part: usize, parts: usize) {
             }
         }
         Kernel::Add { f } => {
-            let (i0, i1) = range(os.numel(), part, parts, 16);
+            let (i0, i1) = range(os.numel(), part, cuts, 16);
             if i1 > i0 {
                 f(inp.add(i0), res.add(i0), out.add(i0), i1 - i0, act)
             }
         }
         Kernel::Act => {
-            let (i0, i1) = range(os.numel(), part, parts, 16);
+            let (i0, i1) = range(os.numel(), part, cuts, 16);
             for i in i0..i1 {
                 *out.add(i) = apply_act(*inp.add(i), act);
             }
         }
         Kernel::Copy => {
-            let (i0, i1) = range(xs.numel(), part, parts, 16);
+            let (i0, i1) = range(xs.numel(), part, cuts, 16);
             std::ptr::copy(inp.add(i0), out.add(i0), i1 - i0)
         }
     }
@@ -804,6 +945,41 @@ fn apply_act(v: f32, act: Act) -> f32 {
 mod tests {
     use super::*;
     use std::sync::Mutex;
+
+    #[test]
+    fn shares_follow_thread_speeds_and_cuts_cover_everything() {
+        let mut b = Balance::new(2);
+        assert_eq!(b.cuts, [0, ONE / 2, ONE]);
+        // Thread 1 takes twice as long per unit of work: it should end with a third.
+        for _ in 0..60 {
+            b.busy[0].0.store((b.share[0] * 1e6) as usize, Ordering::Relaxed);
+            b.busy[1].0.store((b.share[1] * 2e6) as usize, Ordering::Relaxed);
+            b.update();
+        }
+        assert!((b.share[1] - 1.0 / 3.0).abs() < 0.01, "{:?}", b.share);
+        // A thread that never runs a split step (no time) leaves the shares alone.
+        b.busy[0].0.store(0, Ordering::Relaxed);
+        let before = b.share.clone();
+        b.update();
+        assert_eq!(before, b.share);
+        // However uneven the cuts, the parts of any step cover it once, in order, on
+        // multiples of the alignment.
+        let mut b3 = Balance::new(3);
+        b3.share = vec![0.7, 0.05, 0.25];
+        b3.set_cuts();
+        for total in [1, 5, 16, 80, 97, 112 * 112] {
+            for align in [1, 3, 16] {
+                let mut at = 0;
+                for p in 0..3 {
+                    let (s, e) = range(total, p, &b3.cuts, align);
+                    assert_eq!(s, at, "{total} {align} part {p}");
+                    assert!(e >= s && (e == total || e % align == 0));
+                    at = e;
+                }
+                assert_eq!(at, total);
+            }
+        }
+    }
 
     #[test]
     fn a_part_nobody_claims_is_taken_over_once() {
