@@ -952,8 +952,12 @@ mod tests {
         assert_eq!(b.cuts, [0, ONE / 2, ONE]);
         // Thread 1 takes twice as long per unit of work: it should end with a third.
         for _ in 0..60 {
-            b.busy[0].0.store((b.share[0] * 1e6) as usize, Ordering::Relaxed);
-            b.busy[1].0.store((b.share[1] * 2e6) as usize, Ordering::Relaxed);
+            b.busy[0]
+                .0
+                .store((b.share[0] * 1e6) as usize, Ordering::Relaxed);
+            b.busy[1]
+                .0
+                .store((b.share[1] * 2e6) as usize, Ordering::Relaxed);
             b.update();
         }
         assert!((b.share[1] - 1.0 / 3.0).abs() < 0.01, "{:?}", b.share);
