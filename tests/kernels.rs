@@ -717,7 +717,8 @@ proptest! {
 /// (4 x 3, 4 x 2, 8 x 1 tiles of an 8-channel pack); AVX-512 strips of 48 pixels (8 x 3 and
 /// 4 x NV tiles of a 16-channel pack), tiles of 7 pixels (the last one shorter) x up to 48
 /// channels for hw <= 160 where they pad less, and a first strip that aligns the others when
-/// hw is a multiple of 16 (so every alignment of `out` mod 64 bytes is tried). FC: steps of
+/// hw is a multiple of 16 (so every alignment of `out` mod 64 bytes is tried); channel tiles
+/// run blocks of 64 input channels (partial sums kept between blocks). FC: steps of
 /// 32 (AVX-512) and 16 (AVX2) inputs with masked tails, 4 rows at a time.
 #[test]
 fn conv1x1_x86_tile_edges() {
@@ -727,7 +728,8 @@ fn conv1x1_x86_tile_edges() {
         for cout in [6, 7, 12, 13, 20, 31, 32, 33, 47, 48, 49, 56, 63, 65] {
             for hw in [7, 14, 23, 24, 25, 47, 48, 49, 50, 63, 64, 65, 98, 105, 196] {
                 let epi = epis[case % epis.len()];
-                let cin = [1, 2, 7, 16][case % 4];
+                // 65 and 130: channel tiles sum in blocks of 64 input channels.
+                let cin = [1, 2, 7, 16, 65, 130][case % 6];
                 check_conv(ks, Conv::pointwise(cin, cout, hw), epi, case as u64);
                 case += 1;
             }
