@@ -9,7 +9,8 @@ use std::time::Instant;
 const USAGE: &str = "usage:
   ghostrt run MODEL.grt --input x.npy --output y.npy [--threads N]   float32 NCHW .npy in and out
   ghostrt plan MODEL.grt [--input-shape 1x3xHxW] [--copy-concat] [--kernels scalar|avx2|avx512|neon]
-  ghostrt bench MODEL.grt [--runs N] [--threads N] [--input-shape 1x3xHxW] [--copy-concat] [--kernels NAME] [--profile] [--compare-threads N]
+  ghostrt bench MODEL.grt [--runs N] [--threads N] [--input-shape 1x3xHxW] [--copy-concat] [--kernels NAME] [--profile] [--compare-threads N] [--gap-ms MS]
+        --gap-ms MS: wait MS milliseconds between timed runs, as frames from a camera arrive
         --compare-threads N: alternate blocks of runs with a session of N threads and with N single-thread sessions side by side (same noise for all)
         --profile: also print each step's median time (a per-layer profile)";
 
@@ -23,6 +24,7 @@ struct Args {
     copy_concat: bool,
     profile: bool,
     compare_threads: Option<usize>,
+    gap_ms: f64,
     kernels: Option<&'static ghostrt::kernels::KernelSet>,
 }
 
@@ -38,6 +40,7 @@ fn parse(args: &[String]) -> Result<Args, Error> {
         copy_concat: false,
         profile: false,
         compare_threads: None,
+        gap_ms: 0.0,
         kernels: None,
     };
     let mut model = None;
@@ -76,6 +79,13 @@ fn parse(args: &[String]) -> Result<Args, Error> {
                         .parse()
                         .map_err(|_| usage("--compare-threads: expected a number".into()))?,
                 )
+            }
+            "--gap-ms" => {
+                a.gap_ms = value()?
+                    .parse()
+                    .ok()
+                    .filter(|v: &f64| v.is_finite() && *v >= 0.0)
+                    .ok_or_else(|| usage("--gap-ms: expected a number of milliseconds".into()))?
             }
             "--copy-concat" => a.copy_concat = true,
             "--profile" => a.profile = true,
@@ -209,6 +219,9 @@ fn bench(a: &Args) -> Result<(), Error> {
     s.run(&[&x], &mut [&mut y])?;
     let mut times = Vec::with_capacity(a.runs.max(1));
     for _ in 0..a.runs.max(1) {
+        if a.gap_ms > 0.0 {
+            std::thread::sleep(std::time::Duration::from_secs_f64(a.gap_ms / 1e3));
+        }
         let t = Instant::now();
         s.run(&[&x], &mut [&mut y])?;
         times.push(t.elapsed().as_secs_f64() * 1e3);
