@@ -23,7 +23,11 @@
  *
  * Loop order: strips of 24 pixels (then one strip of the 1..23 left) outside, output-channel
  * tiles inside: the cin x 24 input strip comes from memory once and from cache for every
- * other tile; the packed weights are streamed in order.
+ * other tile; the packed weights are streamed in order. The first strip reads every weight
+ * first (in a network, from L3 or memory: each step's weights are read once per image), so
+ * while it runs rows 0-3 of a packed tile it prefetches the next tile, a line every two
+ * input channels (RepGhostNet 2.0x 5.1-5.5% faster in all with this kernel set, 1.0x
+ * 1.7-2.6%, alternating in one process).
  * Only elements inside the documented buffers are read.
  */
 #include <immintrin.h>
@@ -71,7 +75,7 @@ GRT_INLINE void act_all(__m256 *a, int n, int act) {
  * of `tail` only; rows >= nrows are not stored. */
 GRT_INLINE void tile(const float *w, const float *x, size_t cin, size_t ld, int rows, int nv,
                      int masked, __m256i tail, size_t nrows, const float *bias,
-                     const float *res, float *out, int act) {
+                     const float *res, float *out, const float *pfw, int act) {
     __m256 acc[MR * NV];
 #pragma GCC unroll 8
     for (int r = 0; r < rows; r++) {
@@ -95,6 +99,9 @@ GRT_INLINE void tile(const float *w, const float *x, size_t cin, size_t ld, int 
             for (int v = 0; v < nv; v++) {
                 acc[r * nv + v] = _mm256_fmadd_ps(wv, xv[v], acc[r * nv + v]);
             }
+        }
+        if (pfw != NULL && ci % 2 == 0) {
+            _mm_prefetch((const char *)(pfw + ci * MR), _MM_HINT_T0);
         }
         x += ld;
         w += MR;
@@ -136,28 +143,33 @@ GRT_INLINE void tile(const float *w, const float *x, size_t cin, size_t ld, int 
  * (4 or 8) output channels. */
 GRT_INLINE void strip(const float *in, size_t cin, size_t ld, const float *weight,
                       const float *bias, const float *residual, float *out, size_t cout,
-                      int act, size_t p, int rows, int nv, int masked, __m256i tail) {
+                      int act, size_t p, int rows, int nv, int masked, __m256i tail,
+                      int pf) {
     for (size_t co = 0; co < cout; co += (size_t)rows) {
+        const float *pfw = pf && co % MR == 0 && co + MR < cout
+                               ? weight + (co / MR + 1) * MR * cin
+                               : NULL;
         const size_t left = cout - co < (size_t)rows ? cout - co : (size_t)rows;
         /* Row co of the packed weights: tile co / MR, lane co % MR of it. */
         const float *w = weight + (co / MR) * MR * cin + co % MR;
         const float *b = bias != NULL ? bias + co : NULL;
         const float *r = residual != NULL ? residual + co * ld + p : NULL;
-        tile(w, in + p, cin, ld, rows, nv, masked, tail, left, b, r, out + co * ld + p, act);
+        tile(w, in + p, cin, ld, rows, nv, masked, tail, left, b, r, out + co * ld + p, pfw,
+             act);
     }
 }
 
 /* The partial last strip of n = 1..23 pixels, out of line: it runs once per call. */
 static void strip_part(const float *in, size_t cin, size_t ld, const float *weight,
                        const float *bias, const float *residual, float *out, size_t cout,
-                       int act, size_t p, size_t n) {
+                       int act, size_t p, size_t n, int pf) {
     const __m256i tail = grt_mask_avx2(n - 8 * ((n - 1) / 8));
     if (n > 16) {
-        strip(in, cin, ld, weight, bias, residual, out, cout, act, p, 4, 3, 1, tail);
+        strip(in, cin, ld, weight, bias, residual, out, cout, act, p, 4, 3, 1, tail, pf);
     } else if (n > 8) {
-        strip(in, cin, ld, weight, bias, residual, out, cout, act, p, 4, 2, 1, tail);
+        strip(in, cin, ld, weight, bias, residual, out, cout, act, p, 4, 2, 1, tail, pf);
     } else {
-        strip(in, cin, ld, weight, bias, residual, out, cout, act, p, 8, 1, 1, tail);
+        strip(in, cin, ld, weight, bias, residual, out, cout, act, p, 8, 1, 1, tail, pf);
     }
 }
 
@@ -166,10 +178,12 @@ void grt_f32_conv1x1_avx2(const float *in, size_t cin, size_t hw, size_t ld, con
                           int act) {
     const __m256i all = _mm256_set1_epi32(-1);
     size_t p = 0;
+    int pf = 1; /* the first strip prefetches; later strips find the weights in L2 */
     for (; p + STRIP <= hw; p += STRIP) {
-        strip(in, cin, ld, weight, bias, residual, out, cout, act, p, 4, NV, 0, all);
+        strip(in, cin, ld, weight, bias, residual, out, cout, act, p, 4, NV, 0, all, pf);
+        pf = 0;
     }
     if (p < hw) {
-        strip_part(in, cin, ld, weight, bias, residual, out, cout, act, p, hw - p);
+        strip_part(in, cin, ld, weight, bias, residual, out, cout, act, p, hw - p, pf);
     }
 }
