@@ -560,10 +560,11 @@ unsafe fn se_part(
     for ch in c0..c1 {
         let g = *gates.add(ch);
         let at = ch * hw + p0;
-        let src = std::slice::from_raw_parts(p.add(xo + at) as *const f32, p1 - p0);
-        let dst = std::slice::from_raw_parts_mut(p.add(oo + at), p1 - p0);
-        for (d, v) in dst.iter_mut().zip(src) {
-            *d = v * g;
+        // Raw pointers, not slices: the output may be the input (an in-place SE), and a
+        // shared and a mutable slice over the same floats may not coexist.
+        let (src, dst) = (p.add(xo + at) as *const f32, p.add(oo + at));
+        for i in 0..p1 - p0 {
+            *dst.add(i) = *src.add(i) * g;
         }
     }
 }
