@@ -84,10 +84,30 @@ fn main() {
         (args[0], args[1], args[2], args[3], args[4] != 0, args[5]);
     let m = Model::from_graph(chain(hw, c1, c2, layers, dw));
     let mut s1 = m.session(&[(hw, hw)]).unwrap();
-    let mut s2 = m.session_with_threads(&[(hw, hw)], 2).unwrap();
+    // SPLIT=channels: split every step by channels (default: the planner's policy).
+    let split = match std::env::var("SPLIT").as_deref() {
+        Ok("channels") => ghostrt::plan::SplitPolicy {
+            pixels_min_hw: usize::MAX,
+            se_pixels_min_hw: usize::MAX,
+            dw_rows_min_hw: usize::MAX,
+            conv_rows_min_hw: usize::MAX,
+        },
+        _ => Default::default(),
+    };
+    let plan = m
+        .plan(
+            &[(hw, hw)],
+            ghostrt::plan::PlanOptions {
+                split,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    let mut s2 = ghostrt::Session::with_threads(plan, 2).unwrap();
     let x = vec![0.5f32; c1 * hw * hw];
     let mut y = vec![0f32; s1.output_len(0)];
     let mut t = [Vec::new(), Vec::new()];
+    let mut busy = [Vec::new(), Vec::new()];
     for r in 0..runs {
         for (k, s) in [&mut s1, &mut s2].into_iter().enumerate() {
             let t0 = Instant::now();
@@ -97,6 +117,11 @@ fn main() {
                     t0.elapsed().as_secs_f64() * 1e6
                         / (layers as f64 * if dw && c2 > 0 { 2.0 } else { 1.0 }),
                 );
+                if k == 1 {
+                    for (v, b) in busy.iter_mut().zip(s.last_busy_ns()) {
+                        v.push(b as f64 / 1e3);
+                    }
+                }
             }
         }
     }
@@ -122,10 +147,16 @@ fn main() {
             );
         }
     }
-    for v in &mut t {
+    for v in t.iter_mut().chain(busy.iter_mut()) {
         v.sort_by(|a, b| a.partial_cmp(b).unwrap());
     }
     let med = |v: &Vec<f64>| v[v.len() / 2];
     println!("hw {hw} c {c1}/{c2} dw {dw}: per step 1t med {:.2} min {:.2} us, 2t med {:.2} min {:.2} us, speedup med {:.2} min {:.2}",
         med(&t[0]), t[0][0], med(&t[1]), t[1][0], med(&t[0]) / med(&t[1]), t[0][0] / t[1][0]);
+    let steps = layers as f64 * if dw && c2 > 0 { 2.0 } else { 1.0 };
+    println!(
+        "2t busy per step (median, own parts only): thread 0 {:.2} us, thread 1 {:.2} us",
+        med(&busy[0]) / steps,
+        med(&busy[1]) / steps
+    );
 }

@@ -27,18 +27,35 @@ fn main() {
         dw_rows_min_hw: n,
         conv_rows_min_hw: n,
     };
+    let d = SplitPolicy::default();
+    let policy = |px: usize, dw: usize, conv: usize| SplitPolicy {
+        pixels_min_hw: px,
+        dw_rows_min_hw: dw,
+        conv_rows_min_hw: conv,
+        ..d
+    };
     let policies: Vec<(&str, usize, SplitPolicy)> = vec![
-        ("1 thread", 1, SplitPolicy::default()),
-        ("default", threads, SplitPolicy::default()),
-        ("space >= 56x56, channels below", threads, all(3136)),
-        ("space >= 112x112, channels below", threads, all(12544)),
+        ("1 thread", 1, d),
+        ("default", threads, d),
         (
-            "1x1 space >= 28x28, dw rows >= 56x56",
+            "dw rows >= 56x56",
             threads,
-            SplitPolicy {
-                pixels_min_hw: 784,
-                ..all(3136)
-            },
+            policy(d.pixels_min_hw, 3136, d.conv_rows_min_hw),
+        ),
+        (
+            "dw rows >= 112x112",
+            threads,
+            policy(d.pixels_min_hw, 12544, d.conv_rows_min_hw),
+        ),
+        (
+            "1x1 px and dw rows >= 112x112",
+            threads,
+            policy(12544, 12544, d.conv_rows_min_hw),
+        ),
+        (
+            "1x1 px >= 56x56, dw rows >= 112x112",
+            threads,
+            policy(3136, 12544, d.conv_rows_min_hw),
         ),
         ("channels everywhere", threads, all(usize::MAX)),
     ];
@@ -62,15 +79,21 @@ fn main() {
     let n = sessions[0].plan().steps.len();
     let mut samples = vec![vec![Vec::with_capacity(runs); n]; sessions.len()];
     let mut whole = vec![Vec::new(); sessions.len()];
-    for r in 0..runs + 5 {
+    // Blocks of runs per session, the first of each block not counted: a pool's workers
+    // spin for about a millisecond after their image, and would otherwise take a core
+    // from the session after them.
+    const BLOCK: usize = 8;
+    for _ in 0..runs.div_ceil(BLOCK) {
         for (i, s) in sessions.iter_mut().enumerate() {
-            let mut p = vec![0u64; n];
-            let t0 = std::time::Instant::now();
-            s.run_profiled(&[&x], &mut [&mut y], &mut p).expect("run");
-            if r >= 5 {
-                whole[i].push(t0.elapsed().as_secs_f64() * 1e3);
-                for (v, t) in samples[i].iter_mut().zip(&p) {
-                    v.push(*t);
+            for r in 0..BLOCK + 2 {
+                let mut p = vec![0u64; n];
+                let t0 = std::time::Instant::now();
+                s.run_profiled(&[&x], &mut [&mut y], &mut p).expect("run");
+                if r >= 2 {
+                    whole[i].push(t0.elapsed().as_secs_f64() * 1e3);
+                    for (v, t) in samples[i].iter_mut().zip(&p) {
+                        v.push(*t);
+                    }
                 }
             }
         }

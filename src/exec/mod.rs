@@ -258,6 +258,17 @@ impl Session {
         &self.balance.share
     }
 
+    /// Nanoseconds each thread spent running its own parts of split steps in the last
+    /// image (waits excluded): with the wall time of the run, how much of a multi-thread
+    /// run went to work and how much to waiting (`examples/scaling.rs`).
+    pub fn last_busy_ns(&self) -> Vec<u64> {
+        self.balance
+            .busy
+            .iter()
+            .map(|b| b.0.load(Ordering::Relaxed) as u64)
+            .collect()
+    }
+
     /// Fix each thread's share of every split step (normalized to sum to 1), for boards
     /// whose cores are known to differ; shares stop adapting until
     /// [`Session::set_adaptive_shares`] turns it back on, starting from these.
