@@ -259,6 +259,12 @@ GRT_INLINE void channel_tile(const float *w, size_t wstride, const float *x, siz
     for (int q = 0; q < NP; q++) {
         off[q] = (size_t)q < np ? (size_t)q : np - 1;
     }
+    const float *pfp = NULL; /* next line to prefetch: row pr of tile pt */
+    size_t pr = 0;
+    if (pfc > 0) {
+        pr = pf->first % pf->rows;
+        pfp = pf->base + pf->first / pf->rows * pf->wstride + pr * MR;
+    }
     for (size_t ci = 0; ci < cin; ci++) {
         __m512 wv[NJ];
 #pragma GCC unroll 4
@@ -274,10 +280,12 @@ GRT_INLINE void channel_tile(const float *w, size_t wstride, const float *x, siz
             }
         }
         if (ci < pfc) {
-            const size_t l = pf->first + ci;
-            _mm_prefetch((const char *)(pf->base + l / pf->rows * pf->wstride +
-                                        l % pf->rows * MR),
-                         _MM_HINT_T0);
+            _mm_prefetch((const char *)pfp, _MM_HINT_T0);
+            pfp += MR;
+            if (++pr == pf->rows) {
+                pr = 0;
+                pfp += pf->wstride - pf->rows * MR;
+            }
         }
         x += ld;
         w += MR;
