@@ -330,3 +330,61 @@ fn shipped_default_pack_is_current() {
         "weights/repghostnet_050.grt is stale: repack it"
     );
 }
+
+/// The command line tool: a reader that stops early (`ghostrt plan M | head`) ends it
+/// quietly, and a bad argument is reported by name, never as a panic.
+#[test]
+fn cli_closed_stdout_and_bad_arguments() {
+    use std::process::{Command, Stdio};
+    let exe = env!("CARGO_BIN_EXE_ghostrt");
+    let pack = fixture("../../weights/repghostnet_050.grt");
+    // Under qemu-user (the ARM test runs) a spawned program runs natively, so an ARM
+    // binary needs qemu in front of it; `uname` then reports the host's architecture.
+    let host_arch = Command::new("uname")
+        .arg("-m")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_default();
+    let arch = std::env::consts::ARCH;
+    let native = host_arch == arch || (arch == "arm" && host_arch.starts_with("arm"));
+    let ghostrt = || {
+        let runner: &[&str] = match (native, arch) {
+            (false, "aarch64") => &["qemu-aarch64", "-L", "/usr/aarch64-linux-gnu"],
+            (false, "arm") => &["qemu-arm", "-L", "/usr/arm-linux-gnueabihf"],
+            _ => &[],
+        };
+        match runner.split_first() {
+            Some((first, rest)) => {
+                let mut c = Command::new(first);
+                c.args(rest).arg(exe);
+                c
+            }
+            None => Command::new(exe),
+        }
+    };
+    let mut child = ghostrt()
+        .arg("plan")
+        .arg(&pack)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn ghostrt");
+    // Close the reading end at once (long before the child has loaded the model), so its
+    // first write already finds the pipe closed, whatever the pipe's buffer size.
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("wait");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{:?}: {stderr}", out.status);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+
+    let out = ghostrt()
+        .args(["bench"])
+        .arg(&pack)
+        .args(["--runs", "many"])
+        .output()
+        .expect("run ghostrt");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("--runs"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}

@@ -6,6 +6,32 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
+/// `print!` / `println!` that end the program quietly when stdout is closed early
+/// (`ghostrt plan M.grt | head`) instead of panicking, and report any other write error.
+macro_rules! out {
+    ($($t:tt)*) => {{
+        use std::io::Write;
+        stdout_result(write!(std::io::stdout().lock(), $($t)*));
+    }};
+}
+macro_rules! outln {
+    ($($t:tt)*) => {{
+        use std::io::Write;
+        stdout_result(writeln!(std::io::stdout().lock(), $($t)*));
+    }};
+}
+
+fn stdout_result(r: std::io::Result<()>) {
+    match r {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
+        Err(e) => {
+            eprintln!("ghostrt: writing to stdout: {e}");
+            std::process::exit(1);
+        }
+    }
+}
+
 const USAGE: &str = "usage:
   ghostrt run MODEL.grt --input x.npy --output y.npy [--threads N]   float32 NCHW .npy in and out
   ghostrt plan MODEL.grt [--input-shape 1x3xHxW] [--copy-concat] [--kernels scalar|avx2|avx512|neon]
@@ -177,10 +203,10 @@ fn run(a: &Args) -> Result<(), Error> {
             .take(5)
             .map(|&k| format!("{k}:{:.4}", row[k]))
             .collect();
-        println!("image {i}: top-5 {}", top.join(" "));
+        outln!("image {i}: top-5 {}", top.join(" "));
     }
     npy::write_npy(out_path, &Tensor::new(shape, y))?;
-    println!("wrote {}", out_path.display());
+    outln!("wrote {}", out_path.display());
     Ok(())
 }
 
@@ -189,7 +215,7 @@ fn plan(a: &Args) -> Result<(), Error> {
     let shape = a.shape.clone().unwrap_or_else(|| default_shape(&m));
     let (_, h, w) = input_dims(&m, &shape, "--input-shape")?;
     let meta = &m.graph.meta;
-    println!(
+    outln!(
         "{}: {} width {} classes {}, input {}",
         a.model.display(),
         meta.arch,
@@ -201,7 +227,7 @@ fn plan(a: &Args) -> Result<(), Error> {
             .collect::<Vec<_>>()
             .join("x")
     );
-    print!("{}", m.plan(&[(h, w)], opts(a))?);
+    out!("{}", m.plan(&[(h, w)], opts(a))?);
     Ok(())
 }
 
@@ -228,7 +254,7 @@ fn bench(a: &Args) -> Result<(), Error> {
     }
     times.sort_by(f64::total_cmp);
     let median = times[times.len() / 2];
-    println!(
+    outln!(
         "{}: {} runs, {} thread(s), input {}: median {median:.3} ms, min {:.3} ms, {:.1} MMAC, {:.2} GMAC/s (median), kernels {}, arena {} KiB",
         a.model.display(),
         times.len(),
@@ -368,19 +394,19 @@ fn compare_threads(
         .iter()
         .map(|v| format!("{v:.2}"))
         .collect();
-    println!(
+    outln!(
         "alternating blocks of {BLOCK} runs ({} each): {t1} thread(s) median {ma:.3} ms (min {:.3}), {t2} thread(s) median {mb:.3} ms (min {:.3}); speedup {:.2}x (medians), {mr:.2}x (median of block ratios)",
         a.len(),
         a[0],
         b[0],
         ma / mb
     );
-    println!(
+    outln!(
         "machine limit in the same window: {t2} single-thread sessions side by side take {mp:.3} ms per image (median of the slowest), so {t2} threads could reach {:.2}x over one ({:.0}% of it reached)",
         t2 as f64 * ma / mp,
         100.0 * (ma / mb) / (t2 as f64 * ma / mp)
     );
-    println!(
+    outln!(
         "thread shares of the {t2}-thread session at the end: {}",
         shares.join(" / ")
     );
@@ -407,12 +433,18 @@ fn profile(s: &mut Session, x: &[f32], y: &mut [f32], runs: usize) -> Result<(),
         })
         .unzip();
     let total: f64 = med.iter().sum();
-    println!(
+    outln!(
         "{:>4} {:>9} {:>9} {:>6} {:>8}  {:<28} {:<14} name",
-        "step", "us", "min us", "%", "GMAC/s", "kernel", "output"
+        "step",
+        "us",
+        "min us",
+        "%",
+        "GMAC/s",
+        "kernel",
+        "output"
     );
     for (k, st) in s.plan().steps.iter().enumerate() {
-        println!(
+        outln!(
             "{k:>4} {:>9.1} {:>9.1} {:>6.2} {:>8.2}  {:<28} {:<14} {}",
             med[k],
             min[k],
@@ -423,7 +455,7 @@ fn profile(s: &mut Session, x: &[f32], y: &mut [f32], runs: usize) -> Result<(),
             st.name
         );
     }
-    println!(
+    outln!(
         "sum of step medians: {total:.1} us, of step minima: {:.1} us",
         min.iter().sum::<f64>()
     );
