@@ -5,6 +5,9 @@
 //! it to the last step that reads it. Buffers whose lifetimes overlap get disjoint arena
 //! ranges; the layout is "greedy by size" (largest first, lowest offset that fits), the
 //! heuristic TFLite's arena planner also uses.
+//!
+//! External buffers (the graph inputs) take no arena space: their offsets follow the
+//! arena's end, and the executor maps them to the caller's input of the current image.
 
 /// Arena offsets are aligned to 16 floats (64 bytes) for vector loads and cache lines.
 const ALIGN_FLOATS: usize = 16;
@@ -28,6 +31,7 @@ struct Buf {
     floats: usize,
     first: usize,
     last: usize,
+    external: bool,
 }
 
 pub struct Buffers {
@@ -60,6 +64,7 @@ impl Buffers {
             floats,
             first: usize::MAX,
             last: 0,
+            external: false,
         });
         self.bufs.len() - 1
     }
@@ -68,6 +73,14 @@ impl Buffers {
     pub fn define(&mut self, v: usize, floats: usize) {
         let buf = self.new_buf(floats);
         self.loc[v] = Some(Ref { buf, off: 0 });
+    }
+
+    /// Give value `v` an external buffer (a graph input, read where the caller keeps it):
+    /// placed past the arena, in the order of these calls.
+    pub fn define_external(&mut self, v: usize, floats: usize) {
+        self.define(v, floats);
+        let b = self.bufs.len() - 1;
+        self.bufs[b].external = true;
     }
 
     /// Buffer live for step `s` only (kernel scratch).
@@ -114,7 +127,9 @@ impl Buffers {
 
     pub fn layout(&self) -> Layout {
         let size = |b: &Buf| b.floats.next_multiple_of(ALIGN_FLOATS);
-        let mut order: Vec<usize> = (0..self.bufs.len()).collect();
+        let mut order: Vec<usize> = (0..self.bufs.len())
+            .filter(|&i| !self.bufs[i].external)
+            .collect();
         order.sort_by_key(|&i| (std::cmp::Reverse(size(&self.bufs[i])), i));
         let mut offsets = vec![0usize; self.bufs.len()];
         let mut placed: Vec<usize> = Vec::new();
@@ -142,10 +157,15 @@ impl Buffers {
             arena = arena.max(at.saturating_add(size(b)));
             placed.push(i);
         }
+        let mut at = arena;
+        for (i, b) in self.bufs.iter().enumerate().filter(|(_, b)| b.external) {
+            offsets[i] = at;
+            at += size(b);
+        }
         Layout {
             offsets,
             arena_floats: arena,
-            unshared_floats: self.bufs.iter().map(size).sum(),
+            unshared_floats: self.bufs.iter().filter(|b| !b.external).map(size).sum(),
         }
     }
 }

@@ -162,6 +162,10 @@ pub struct Step {
 
 pub struct Plan {
     pub steps: Vec<Step>,
+    /// Floats of the arena. View offsets below it are in the arena; offsets at or past it
+    /// are in a graph input (`inputs`, in order from `arena_floats` on), which steps read
+    /// in place from the caller's buffer: inputs are never copied into the arena, and no
+    /// step writes them.
     pub arena_floats: usize,
     /// Sum of the sizes of every buffer, as if none shared memory.
     pub unshared_floats: usize,
@@ -200,7 +204,7 @@ impl Plan {
         let producers = g.producers();
         let mut bufs = Buffers::new(g.num_values);
         for inp in &g.inputs {
-            bufs.define(inp.value, shape(inp.value)?.numel());
+            bufs.define_external(inp.value, shape(inp.value)?.numel());
         }
         // Concat elimination: an input produced by a compute op, not already placed elsewhere
         // and not a graph output, is written by its producer straight into the concat buffer.
@@ -309,6 +313,16 @@ impl Plan {
             if let (Kernel::Se { scratch: off, .. }, Some(b)) = (&mut step.kernel, scratch) {
                 *off = layout.offset(memory::Ref { buf: *b, off: 0 });
             }
+        }
+        // Graph inputs live past the arena, in the caller's buffers: read, never written.
+        if let Some(st) = steps
+            .iter()
+            .find(|st| st.output.offset + st.output.shape.numel() > layout.arena_floats)
+        {
+            return Err(Error::plan(
+                &st.name,
+                "would write into a graph input (inputs are read in place)",
+            ));
         }
         let view = |v: usize| -> Result<View> {
             Ok(View {
