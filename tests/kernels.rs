@@ -726,7 +726,11 @@ fn conv1x1_x86_tile_edges() {
     for ks in runnable() {
         let mut case = 0usize;
         for cout in [6, 7, 12, 13, 20, 31, 32, 33, 47, 48, 49, 56, 63, 65] {
-            for hw in [7, 14, 23, 24, 25, 47, 48, 49, 50, 63, 64, 65, 98, 105, 196] {
+            // 193-200, 247: tails of 1-8 pixels after full 48-pixel strips (AVX-512 runs
+            // tails of up to 7 as a channel tile).
+            for hw in [
+                7, 14, 23, 24, 25, 47, 48, 49, 50, 63, 64, 65, 98, 105, 193, 196, 199, 200, 247,
+            ] {
                 let epi = epis[case % epis.len()];
                 // 65 and 130: channel tiles sum in blocks of 64 input channels.
                 let cin = [1, 2, 7, 16, 65, 130][case % 6];
