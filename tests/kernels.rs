@@ -732,7 +732,7 @@ fn conv1x1_x86_tile_edges() {
                 7, 14, 23, 24, 25, 47, 48, 49, 50, 63, 64, 65, 98, 105, 193, 196, 199, 200, 247,
             ] {
                 let epi = epis[case % epis.len()];
-                // 65 and 130: channel tiles sum in blocks of 64 input channels.
+                // 65 and 130: channel tiles sum in blocks of 64 input channels (48 past 128).
                 let cin = [1, 2, 7, 16, 65, 130][case % 6];
                 check_conv(ks, Conv::pointwise(cin, cout, hw), epi, case as u64);
                 case += 1;

@@ -36,9 +36,10 @@
  *   the activation is per lane; then each 8 (pixels, the 8th zero) x 16 (channels) block is
  *   transposed in registers (unpack ps, unpack pd, vpermt2ps: 24 shuffles) into zmm holding
  *   channel c in the low 256 bits and c + 8 in the high 256 bits, stored np lanes at a time.
- *   Loop order: channel groups of 48 outside, then blocks of KC = 64 input channels, then
- *   pixels, so a block's weights (64 x 48 floats) stay in L1 while the pixels pass (partial
- *   sums are kept between blocks), and the next block's weights are prefetched meanwhile.
+ *   Loop order: channel groups of 48 outside, then blocks of KC = 64 input channels (48
+ *   when cin > 128), then pixels, so a block's weights (64 x 48 floats) stay in L1 while
+ *   the pixels pass (partial sums are kept between blocks), and the next block's weights
+ *   are prefetched meanwhile.
  *
  * Rows past cout run on the zero padding of the packed weights; their bias, residual and
  * out are never touched (mask 0). Accumulators start at the bias, so the bias is the first
@@ -63,6 +64,7 @@
 /* Input channels per block of channel tiles: a group's 64 x 48 weights (12 KiB) and the
  * block of input rows stay in L1 while every pixel tile of the group passes over them. */
 #define KC 64
+#define KC_LARGE 48
 
 /* act on a[0..n) (n constant at every call). One switch around the loop, not one per
  * vector, so the compiler has no reason to copy the code around it per activation. */
@@ -403,22 +405,27 @@ static void channel_tiles(const float *in, size_t cin, size_t hw, size_t ld, con
                           int act) {
     __m512 part[(CH_MAX_HW + NP - 1) / NP * NP * NJ];
     const size_t ntiles = (hw + NP - 1) / NP;
+    /* Blocks of KC_LARGE past 2 KC input channels: a block's weights, the next block's
+     * (prefetched) and its input rows then leave room in L1 for the partial sums; with 64,
+     * 320 -> 960 and 960 -> 320 at 7x7 (RepGhostNet 2.0x) ran 3-4% slower on weights from
+     * L3. Up to 2 KC, blocks of KC (64: 112 -> 160 would split into 48 + 48 + 16). */
+    const size_t kcb = cin <= 2 * KC ? KC : KC_LARGE;
     for (size_t co = 0; co < cout; co += 16 * NJ) {
         const size_t nch = cout - co < 16 * NJ ? cout - co : 16 * NJ;
         const size_t nj = (nch + 15) / 16;
         const float *b = bias != NULL ? bias + co : NULL;
-        for (size_t k0 = 0; k0 < cin; k0 += KC) {
-            const size_t kc = cin - k0 < KC ? cin - k0 : KC;
+        for (size_t k0 = 0; k0 < cin; k0 += kcb) {
+            const size_t kc = cin - k0 < kcb ? cin - k0 : kcb;
             grt_pf pf = {NULL, MR * cin, 0, 0, 0};
             size_t lines = 0; /* one per next-block row and packed tile */
             if (k0 + kc < cin) {
                 pf.base = weight + co * cin + (k0 + kc) * MR;
-                pf.rows = cin - k0 - kc < KC ? cin - k0 - kc : KC;
+                pf.rows = cin - k0 - kc < kcb ? cin - k0 - kc : kcb;
                 lines = pf.rows * nj;
             } else if (co + 16 * NJ < cout) {
                 const size_t left = cout - co - 16 * NJ;
                 pf.base = weight + (co + 16 * NJ) * cin;
-                pf.rows = cin < KC ? cin : KC;
+                pf.rows = cin < kcb ? cin : kcb;
                 lines = pf.rows * (left >= 16 * NJ ? NJ : (left + 15) / 16);
             }
             for (size_t p = 0, t = 0; p < hw; p += NP, t++) {
