@@ -779,6 +779,26 @@ fn conv1x1_x86_tile_edges() {
     }
 }
 
+/// The x86 channel tiles (vectors along output channels, small maps): input channels past the
+/// AVX2 kernel's minimum (128) in one, two and more blocks, every grouping of 8- and 16-channel
+/// packed tiles (80 channels go 3 + 3 + 2 + 2 on AVX2), tails of 1-6 pixels, every epilogue.
+#[test]
+fn conv1x1_channel_tiles() {
+    let epis = epilogues();
+    for ks in runnable() {
+        let mut case = 0usize;
+        for cin in [128, 129, 200] {
+            for cout in [1, 8, 20, 24, 40, 48, 80, 88] {
+                for hw in [1, 3, 4, 5, 7, 49, 50, 100] {
+                    let epi = epis[case % epis.len()];
+                    check_conv(ks, Conv::pointwise(cin, cout, hw), epi, 9000 + case as u64);
+                    case += 1;
+                }
+            }
+        }
+    }
+}
+
 /// 1x1 conv over a pixel range of larger planes (`ld > hw`), as a thread computes its share:
 /// every range of a plane split at ragged points must equal the whole-plane result, and
 /// pixels outside the range (the other threads' part) must stay untouched.
