@@ -58,6 +58,8 @@ fn main() {
             policy(3136, 12544, d.conv_rows_min_hw),
         ),
         ("channels everywhere", threads, all(usize::MAX)),
+        ("space everywhere", threads, policy(0, 0, 0)),
+        ("space >= 14x14", threads, policy(196, 196, 196)),
     ];
     let mut sessions: Vec<Session> = policies
         .iter()
