@@ -90,6 +90,7 @@ fn main() {
             pixels_min_hw: usize::MAX,
             se_pixels_min_hw: usize::MAX,
             dw_rows_min_hw: usize::MAX,
+            dw_rows_uneven_min_hw: usize::MAX,
             conv_rows_min_hw: usize::MAX,
         },
         _ => Default::default(),

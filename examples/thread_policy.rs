@@ -25,18 +25,21 @@ fn main() {
         pixels_min_hw: n,
         se_pixels_min_hw: usize::MAX,
         dw_rows_min_hw: n,
+        dw_rows_uneven_min_hw: n,
         conv_rows_min_hw: n,
     };
     let d = SplitPolicy::default();
     let policy = |px: usize, dw: usize, conv: usize| SplitPolicy {
         pixels_min_hw: px,
         dw_rows_min_hw: dw,
+        dw_rows_uneven_min_hw: dw,
         conv_rows_min_hw: conv,
         ..d
     };
     let policies: Vec<(&str, usize, SplitPolicy)> = vec![
         ("1 thread", 1, d),
         ("default", threads, d),
+        ("before: dw rows >= 28x28", threads, policy(512, 512, 512)),
         (
             "dw rows >= 56x56",
             threads,
@@ -59,6 +62,14 @@ fn main() {
         ),
         ("channels everywhere", threads, all(usize::MAX)),
         ("space everywhere", threads, policy(0, 0, 0)),
+        (
+            "default, SE by pixels >= 28x28",
+            threads,
+            SplitPolicy {
+                se_pixels_min_hw: 784,
+                ..d
+            },
+        ),
         ("space >= 14x14", threads, policy(196, 196, 196)),
     ];
     let mut sessions: Vec<Session> = policies

@@ -275,12 +275,14 @@ fn planner_matches_naive_interpreter() {
                             pixels_min_hw: 0,
                             se_pixels_min_hw: 0,
                             dw_rows_min_hw: 0,
+                            dw_rows_uneven_min_hw: 0,
                             conv_rows_min_hw: 0,
                         },
                         SplitPolicy {
                             pixels_min_hw: usize::MAX,
                             se_pixels_min_hw: usize::MAX,
                             dw_rows_min_hw: usize::MAX,
+                            dw_rows_uneven_min_hw: usize::MAX,
                             conv_rows_min_hw: usize::MAX,
                         },
                     ];

@@ -40,6 +40,12 @@ pub struct SplitPolicy {
     pub se_pixels_min_hw: usize,
     /// Depthwise convs on maps of at least this many pixels split by row bands.
     pub dw_rows_min_hw: usize,
+    /// From this many pixels on, also the depthwise convs whose channels split unevenly in
+    /// two (16-channel units, the larger half more than 1/8 above half: 40 channels go 32/8).
+    /// Row bands of one plane cost more than channel ranges (each core's prefetchers pull
+    /// the other band's lines: a chain of 28x28 depthwise convs ran 0.83-0.90x on 2 threads
+    /// by rows, 1.59-1.71x by channels), but less than a badly uneven channel split.
+    pub dw_rows_uneven_min_hw: usize,
     /// Dense KxK convs (the stem) on maps of at least this many pixels split by row bands.
     pub conv_rows_min_hw: usize,
 }
@@ -49,7 +55,8 @@ impl Default for SplitPolicy {
         SplitPolicy {
             pixels_min_hw: PIXEL_SPLIT_MIN_HW,
             se_pixels_min_hw: usize::MAX,
-            dw_rows_min_hw: PIXEL_SPLIT_MIN_HW,
+            dw_rows_min_hw: DW_ROWS_MIN_HW,
+            dw_rows_uneven_min_hw: PIXEL_SPLIT_MIN_HW,
             conv_rows_min_hw: PIXEL_SPLIT_MIN_HW,
         }
     }
@@ -76,6 +83,24 @@ pub struct View {
 /// (1x1) or row bands (KxK, if the kernel set supports them): 28x28 and up at 224x224 input,
 /// so a thread mostly reads what it wrote one step before; smaller maps by output channels.
 pub const PIXEL_SPLIT_MIN_HW: usize = 512;
+
+/// Depthwise convs split by row bands from 56x56 on at 224x224 input; on 28x28 maps by
+/// channels where they split evenly (`SplitPolicy::dw_rows_uneven_min_hw`). Alternating in
+/// one process (`examples/thread_policy.rs`, 2 threads, whole-run medians), against row bands
+/// from 28x28, two runs each: RepGhostNet 1.0x 0.7% and 3.0% faster, GhostNet 1.0x 1.7% and
+/// 0.1%, 0.5x 0.3% and 1.0%. Every 28x28 depthwise conv by channels was 2% slower on 0.5x,
+/// whose 28x28 convs have 12-60 channels (20 split 16/4).
+pub const DW_ROWS_MIN_HW: usize = 2048;
+
+/// Whether a depthwise conv with output `out` splits by row bands under `split`.
+fn dw_split_rows(ks: &KernelSet, split: &SplitPolicy, out: Shape) -> bool {
+    const UNIT: usize = 16; // the executor's channel alignment (exec::CHANNEL_ALIGN)
+    let units = out.c.div_ceil(UNIT);
+    let larger = (units.div_ceil(2) * UNIT).min(out.c);
+    let uneven = 8 * (2 * larger) > 9 * out.c;
+    ks.row_split
+        && (out.hw() >= split.dw_rows_min_hw || (uneven && out.hw() >= split.dw_rows_uneven_min_hw))
+}
 
 /// The kernel a step calls, with the parameters the planner chose.
 #[derive(Clone, Copy)]
@@ -378,7 +403,7 @@ fn select(
                     k: c.k,
                     stride: c.stride,
                     pad: c.pad,
-                    split_rows: ks.row_split && out.hw() >= split.dw_rows_min_hw,
+                    split_rows: dw_split_rows(ks, split, out),
                 };
                 (
                     k,
@@ -450,7 +475,7 @@ fn select(
                 k: 1,
                 stride: 1,
                 pad: 0,
-                split_rows: ks.row_split && out.hw() >= split.dw_rows_min_hw,
+                split_rows: dw_split_rows(ks, split, out),
             };
             (
                 k,
@@ -526,4 +551,39 @@ fn select(
         macs,
     };
     Ok((step, scratch))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn depthwise_split_by_rows_on_large_maps_and_uneven_channels() {
+        let ks = kernels::all()
+            .iter()
+            .copied()
+            .find(|k| k.row_split)
+            .expect("a kernel set with row bands");
+        let d = SplitPolicy::default();
+        let at = |c, hw| dw_split_rows(ks, &d, Shape { c, h: hw, w: hw });
+        // 56x56 and up: rows, whatever the channels.
+        assert!(at(120, 56) && at(16, 112));
+        // 28x28: channels when they halve evenly in 16-channel units, rows otherwise.
+        assert!(!at(60, 28) && !at(120, 28) && !at(30, 28));
+        assert!(at(40, 28) && at(36, 28) && at(20, 28));
+        // Below PIXEL_SPLIT_MIN_HW: channels.
+        assert!(!at(40, 14) && !at(20, 14));
+        // Kernel sets without row bands never split by rows.
+        if let Some(neon) = kernels::all().iter().find(|k| !k.row_split) {
+            assert!(!dw_split_rows(
+                neon,
+                &d,
+                Shape {
+                    c: 40,
+                    h: 56,
+                    w: 56
+                }
+            ));
+        }
+    }
 }
