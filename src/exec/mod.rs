@@ -399,7 +399,7 @@ impl Session {
     }
 
     fn run_steps(&mut self, profile: Option<&mut [u64]>) {
-        let base = Mem {
+        let mem = Mem {
             arena: self.floats().as_mut_ptr(),
             arena_floats: self.plan.arena_floats,
             inputs: self.input_at.as_ptr(),
@@ -412,7 +412,7 @@ impl Session {
                 let t0 = profile.as_ref().map(|_| std::time::Instant::now());
                 // SAFETY: the planner sized the arena to hold every view of every step and
                 // checked each kernel's parameters against shapes and weight sizes.
-                unsafe { exec_part(step, base, 0, &WHOLE) };
+                unsafe { exec_part(step, mem, 0, &WHOLE) };
                 if let (Some(p), Some(t0)) = (profile.as_deref_mut(), t0) {
                     p[k] += t0.elapsed().as_nanos() as u64;
                 }
@@ -456,9 +456,9 @@ impl Session {
                     // every part of the steps before it has finished (`wait`).
                     let run = |p: usize| unsafe {
                         if let (Kernel::Se { .. }, true) = (step.kernel, split) {
-                            se_part(step, base, phase, p, step_cuts, &partial, partial_stride)
+                            se_part(step, mem, phase, p, step_cuts, &partial, partial_stride)
                         } else {
-                            exec_part(step, base, p, step_cuts)
+                            exec_part(step, mem, p, step_cuts)
                         }
                     };
                     if t < parts && sync.claim(slot, t, epoch) {
