@@ -197,31 +197,8 @@ static void strip_part(const float *in, size_t cin, size_t ld, const float *weig
     }
 }
 
-/* Weight lines a channel tile prefetches, one per input channel it runs: lines
- * [first, first + count) of `rows` lines in each packed tile from `base` (tiles every
- * wstride floats, a line = one input channel's 8 weights, half a cache line). base NULL:
- * none. */
-typedef struct {
-    const float *base;
-    size_t wstride, rows, first, count;
-} grt_pf;
+/* grt_pf (x86/gemm_epilogue.h): the next block's weight lines a channel tile prefetches. */
 
-/* The activation of 4 floats, as act_all. */
-GRT_INLINE __m128 act4(__m128 y, int act) {
-    const __m128 zero = _mm_setzero_ps();
-    const __m128 six = _mm_set1_ps(6.0f);
-    switch (act) {
-    case GRT_ACT_RELU:
-        return _mm_max_ps(y, zero);
-    case GRT_ACT_RELU6:
-        return _mm_min_ps(_mm_max_ps(y, zero), six);
-    case GRT_ACT_HARDSIGMOID:
-        y = _mm_add_ps(y, _mm_set1_ps(3.0f));
-        return _mm_div_ps(_mm_min_ps(_mm_max_ps(y, zero), six), six);
-    default:
-        return y;
-    }
-}
 
 /* Channel tile: np <= CNP pixels x nj (constant) ymm of 8 output channels, the first
  * nch <= 8 nj of them stored. w: packed tile of the first 8 channels (the next tiles follow
@@ -249,14 +226,7 @@ GRT_INLINE void channel_tile(const float *w, size_t wstride, const float *x, siz
     for (int q = 0; q < CNP; q++) {
         off[q] = (size_t)q < np ? (size_t)q : np - 1;
     }
-    /* Prefetch: line `first` + i of the target block, i < count, one per input channel. */
-    const size_t pfc = pf->base != NULL ? pf->count : 0;
-    const float *pfp = NULL;
-    size_t pr = 0;
-    if (pfc > 0) {
-        pr = pf->first % pf->rows;
-        pfp = pf->base + pf->first / pf->rows * pf->wstride + pr * MR;
-    }
+    grt_pf_walk pw = grt_pf_begin(pf, MR);
     for (size_t ci = 0; ci < cin; ci++) {
         __m256 wv[CNJ];
 #pragma GCC unroll 4
@@ -271,14 +241,7 @@ GRT_INLINE void channel_tile(const float *w, size_t wstride, const float *x, siz
                 acc[q * nj + j] = _mm256_fmadd_ps(xb, wv[j], acc[q * nj + j]);
             }
         }
-        if (ci < pfc) {
-            _mm_prefetch((const char *)pfp, _MM_HINT_T0);
-            pfp += MR;
-            if (++pr == pf->rows) {
-                pr = 0;
-                pfp += pf->wstride - pf->rows * MR;
-            }
-        }
+        grt_pf_next(&pw, pf, MR);
         x += ld;
         w += MR;
     }
@@ -309,7 +272,7 @@ GRT_INLINE void channel_tile(const float *w, size_t wstride, const float *x, siz
             if (res != NULL) {
                 v = _mm_add_ps(v, _mm_maskload_ps(res + ch * ld, pm));
             }
-            _mm_maskstore_ps(out + ch * ld, pm, act4(v, act));
+            _mm_maskstore_ps(out + ch * ld, pm, grt_act_sse(v, act));
         }
     }
 }

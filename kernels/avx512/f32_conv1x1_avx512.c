@@ -235,13 +235,7 @@ static void pixel_tiles(const float *in, size_t cin, size_t hw, size_t ld, const
     }
 }
 
-/* Weight lines a channel tile prefetches, one per input channel it runs: lines
- * [first, first + count) of `rows` lines in each packed tile from `base` (tiles every
- * wstride floats, a line = one input channel's 16 weights). base NULL: none. */
-typedef struct {
-    const float *base;
-    size_t wstride, rows, first, count;
-} grt_pf;
+/* grt_pf (x86/gemm_epilogue.h): the next block's weight lines a channel tile prefetches. */
 
 /* Channel tile: np <= NP pixels x nj (constant) zmm of 16 output channels, the first
  * nch <= 16 nj of them stored. w: packed tile of the first 16 channels (the next tiles
@@ -266,18 +260,12 @@ GRT_INLINE void channel_tile(const float *w, size_t wstride, const float *x, siz
             acc[q * nj + j] = first ? b : part[q * nj + j];
         }
     }
-    const size_t pfc = pf != NULL && pf->base != NULL ? pf->count : 0;
     size_t off[NP]; /* pixel of slot q: q, or np - 1 past the last pixel */
 #pragma GCC unroll 8
     for (int q = 0; q < NP; q++) {
         off[q] = (size_t)q < np ? (size_t)q : np - 1;
     }
-    const float *pfp = NULL; /* next line to prefetch: row pr of tile pt */
-    size_t pr = 0;
-    if (pfc > 0) {
-        pr = pf->first % pf->rows;
-        pfp = pf->base + pf->first / pf->rows * pf->wstride + pr * MR;
-    }
+    grt_pf_walk pw = grt_pf_begin(pf, MR);
     for (size_t ci = 0; ci < cin; ci++) {
         __m512 wv[NJ];
 #pragma GCC unroll 4
@@ -292,14 +280,7 @@ GRT_INLINE void channel_tile(const float *w, size_t wstride, const float *x, siz
                 acc[q * nj + j] = _mm512_fmadd_ps(xb, wv[j], acc[q * nj + j]);
             }
         }
-        if (ci < pfc) {
-            _mm_prefetch((const char *)pfp, _MM_HINT_T0);
-            pfp += MR;
-            if (++pr == pf->rows) {
-                pr = 0;
-                pfp += pf->wstride - pf->rows * MR;
-            }
-        }
+        grt_pf_next(&pw, pf, MR);
         x += ld;
         w += MR;
     }
