@@ -6,6 +6,8 @@
 //! Also: the header is what `cargo xtask gen-header` generates, the README's link line uses
 //! the pinned native library list, and a run through the C API allocates nothing.
 
+mod common;
+
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::path::{Path, PathBuf};
@@ -102,26 +104,9 @@ fn target() -> &'static Target {
             ),
             _ => (None, above.to_path_buf()),
         };
-        // Under qemu-user a spawned host program runs natively and reports the host's
-        // architecture, unlike this process.
-        let host_arch = Command::new("uname")
-            .arg("-m")
-            .output()
-            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
-            .unwrap_or_default();
-        let arch = std::env::consts::ARCH;
-        let native = host_arch == arch || (arch == "arm" && host_arch.starts_with("arm"));
-        let (cc, runner) = match (native, arch) {
-            (true, _) => ("cc", vec![]),
-            (false, "aarch64") => (
-                "aarch64-linux-gnu-gcc",
-                vec!["qemu-aarch64", "-L", "/usr/aarch64-linux-gnu"],
-            ),
-            (false, "arm") => (
-                "arm-linux-gnueabihf-gcc",
-                vec!["qemu-arm", "-L", "/usr/arm-linux-gnueabihf"],
-            ),
-            (false, other) => panic!("no cross compiler known for {other} on a {host_arch} host"),
+        let (cc, runner, native) = match common::cross() {
+            None => ("cc", vec![], true),
+            Some(c) => (c.cc, c.runner, false),
         };
         Target {
             triple,

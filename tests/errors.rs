@@ -1,5 +1,7 @@
 //! Bad input gives a distinct, clear error naming what is wrong; never a panic.
 
+mod common;
+
 use ghostrt::import::{self, StateDict};
 use ghostrt::{models, pack, passes, Error, Model};
 use std::path::{Path, PathBuf};
@@ -335,33 +337,11 @@ fn shipped_default_pack_is_current() {
 /// quietly, and a bad argument is reported by name, never as a panic.
 #[test]
 fn cli_closed_stdout_and_bad_arguments() {
-    use std::process::{Command, Stdio};
+    use std::process::Stdio;
     let exe = env!("CARGO_BIN_EXE_ghostrt");
     let pack = fixture("../../weights/repghostnet_050.grt");
-    // Under qemu-user (the ARM test runs) a spawned program runs natively, so an ARM
-    // binary needs qemu in front of it; `uname` then reports the host's architecture.
-    let host_arch = Command::new("uname")
-        .arg("-m")
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
-        .unwrap_or_default();
-    let arch = std::env::consts::ARCH;
-    let native = host_arch == arch || (arch == "arm" && host_arch.starts_with("arm"));
-    let ghostrt = || {
-        let runner: &[&str] = match (native, arch) {
-            (false, "aarch64") => &["qemu-aarch64", "-L", "/usr/aarch64-linux-gnu"],
-            (false, "arm") => &["qemu-arm", "-L", "/usr/arm-linux-gnueabihf"],
-            _ => &[],
-        };
-        match runner.split_first() {
-            Some((first, rest)) => {
-                let mut c = Command::new(first);
-                c.args(rest).arg(exe);
-                c
-            }
-            None => Command::new(exe),
-        }
-    };
+    // Natively, or under qemu when this test runs under qemu-user (the ARM runs).
+    let ghostrt = || common::target_command(exe);
     let mut child = ghostrt()
         .arg("plan")
         .arg(&pack)
