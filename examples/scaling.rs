@@ -92,6 +92,7 @@ fn main() {
             dw_rows_min_hw: usize::MAX,
             dw_rows_uneven_min_hw: usize::MAX,
             conv_rows_min_hw: usize::MAX,
+            ksplit_min_ratio: f32::INFINITY,
         },
         _ => Default::default(),
     };

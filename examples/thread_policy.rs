@@ -27,50 +27,20 @@ fn main() {
         dw_rows_min_hw: n,
         dw_rows_uneven_min_hw: n,
         conv_rows_min_hw: n,
+        ksplit_min_ratio: f32::INFINITY,
     };
     let d = SplitPolicy::default();
-    let policy = |px: usize, dw: usize, conv: usize| SplitPolicy {
-        pixels_min_hw: px,
-        dw_rows_min_hw: dw,
-        dw_rows_uneven_min_hw: dw,
-        conv_rows_min_hw: conv,
+    let ks = |r: f32| SplitPolicy {
+        ksplit_min_ratio: r,
         ..d
     };
     let policies: Vec<(&str, usize, SplitPolicy)> = vec![
         ("1 thread", 1, d),
         ("default", threads, d),
-        ("before: dw rows >= 28x28", threads, policy(512, 512, 512)),
-        (
-            "dw rows >= 56x56",
-            threads,
-            policy(d.pixels_min_hw, 3136, d.conv_rows_min_hw),
-        ),
-        (
-            "dw rows >= 112x112",
-            threads,
-            policy(d.pixels_min_hw, 12544, d.conv_rows_min_hw),
-        ),
-        (
-            "1x1 px and dw rows >= 112x112",
-            threads,
-            policy(12544, 12544, d.conv_rows_min_hw),
-        ),
-        (
-            "1x1 px >= 56x56, dw rows >= 112x112",
-            threads,
-            policy(3136, 12544, d.conv_rows_min_hw),
-        ),
+        ("no K-split (before)", threads, ks(f32::INFINITY)),
+        ("K-split cin >= cout", threads, ks(1.0)),
+        ("K-split cin >= 2.5 cout", threads, ks(2.5)),
         ("channels everywhere", threads, all(usize::MAX)),
-        ("space everywhere", threads, policy(0, 0, 0)),
-        (
-            "default, SE by pixels >= 28x28",
-            threads,
-            SplitPolicy {
-                se_pixels_min_hw: 784,
-                ..d
-            },
-        ),
-        ("space >= 14x14", threads, policy(196, 196, 196)),
     ];
     let mut sessions: Vec<Session> = policies
         .iter()
@@ -80,6 +50,7 @@ fn main() {
                     &[hw],
                     PlanOptions {
                         split,
+                        threads: t,
                         ..Default::default()
                     },
                 )

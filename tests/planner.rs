@@ -234,7 +234,25 @@ fn tricky_graph(seed: u64) -> Graph {
     // Nested concat: a concat of a concat, then a stride-2 depthwise on it.
     let cat3 = b.op(Op::Concat, vec![down, down]);
     let dd = b.conv(cat3, 14, 14, 5, 1, true, Act::Relu);
-    let gap = b.op(Op::GlobalAvgPool, vec![dd]);
+    // A reducing 1x1 (split by input channels on threads) with a bias and a residual.
+    let e = b.conv(dd, 14, 48, 1, 1, false, Act::Relu);
+    let red_w = b.w(14 * 48, 0.3);
+    let red_b = Some(b.w(14, 0.1));
+    let red = b.op(
+        Op::Conv(Conv {
+            cin: 48,
+            cout: 14,
+            k: 1,
+            stride: 1,
+            pad: 0,
+            groups: 1,
+            weight: red_w,
+            bias: red_b,
+            act: Act::Relu6,
+        }),
+        vec![e, dd],
+    );
+    let gap = b.op(Op::GlobalAvgPool, vec![red]);
     let f = b.op(Op::Flatten, vec![gap]);
     let lw = b.w(4 * 14, 0.3);
     let lb = Some(b.w(4, 0.1));
@@ -268,7 +286,8 @@ fn planner_matches_naive_interpreter() {
             for ks in kernels::all().iter().filter(|k| k.isa.available()) {
                 for eliminate_concat in [true, false] {
                     // With threads: the default split, and every step split by space (row
-                    // bands and pixel ranges down to 1 pixel) or by channels.
+                    // bands and pixel ranges down to 1 pixel) or by channels (and every 1x1
+                    // that can by input channels).
                     let policies = [
                         SplitPolicy::default(),
                         SplitPolicy {
@@ -277,6 +296,7 @@ fn planner_matches_naive_interpreter() {
                             dw_rows_min_hw: 0,
                             dw_rows_uneven_min_hw: 0,
                             conv_rows_min_hw: 0,
+                            ksplit_min_ratio: 0.0,
                         },
                         SplitPolicy {
                             pixels_min_hw: usize::MAX,
@@ -284,21 +304,31 @@ fn planner_matches_naive_interpreter() {
                             dw_rows_min_hw: usize::MAX,
                             dw_rows_uneven_min_hw: usize::MAX,
                             conv_rows_min_hw: usize::MAX,
+                            ksplit_min_ratio: 0.0,
                         },
                     ];
-                    let runs: Vec<(usize, SplitPolicy)> = if h * w > 1000 {
-                        [1, 2, 3]
+                    // (session threads, threads the plan is made for, policy): plans also
+                    // run on fewer or more threads than they were made for.
+                    let runs: Vec<(usize, usize, SplitPolicy)> = if h * w > 1000 {
+                        let mut r: Vec<_> = [1, 2, 3]
                             .into_iter()
-                            .flat_map(|t| policies.iter().map(move |&p| (t, p)))
-                            .collect()
+                            .flat_map(|t| policies.iter().map(move |&p| (t, t, p)))
+                            .collect();
+                        r.extend([
+                            (2, 3, policies[2]),
+                            (1, 2, policies[2]),
+                            (3, 2, policies[2]),
+                        ]);
+                        r
                     } else {
-                        vec![(1, SplitPolicy::default()), (2, policies[1])]
+                        vec![(1, 1, SplitPolicy::default()), (2, 2, policies[1])]
                     };
-                    for (t, split) in runs {
+                    for (t, pt, split) in runs {
                         let opts = PlanOptions {
                             eliminate_concat,
                             kernels: Some(ks),
                             split,
+                            threads: pt,
                         };
                         let plan = Plan::build(g.clone(), &[(h, w), (h, w)], opts).expect("plan");
                         let mut s = Session::with_threads(plan, t).expect("session");
@@ -325,7 +355,7 @@ fn planner_matches_naive_interpreter() {
                                     .fold(0f32, |m, (a, b)| m.max((a - b).abs()));
                                 assert!(
                                 err <= 1e-5 * scale,
-                                "seed {seed} {h}x{w} {} concat-elim {eliminate_concat} threads {t} shares {shares:?} {split:?}: err {err}",
+                                "seed {seed} {h}x{w} {} concat-elim {eliminate_concat} threads {t} (plan {pt}) shares {shares:?} {split:?}: err {err}",
                                 ks.name
                             );
                             }

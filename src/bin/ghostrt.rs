@@ -164,6 +164,7 @@ fn opts(a: &Args) -> PlanOptions {
     PlanOptions {
         eliminate_concat: !a.copy_concat,
         kernels: a.kernels,
+        threads: a.threads,
         ..Default::default()
     }
 }
@@ -300,7 +301,16 @@ fn compare_threads(
 ) -> Result<(), Error> {
     const BLOCK: usize = 8;
     let rounds = runs.div_ceil(BLOCK);
-    let mut s2 = Session::with_threads(m.plan(&[hw], opts)?, t2)?;
+    let mut s2 = Session::with_threads(
+        m.plan(
+            &[hw],
+            PlanOptions {
+                threads: t2,
+                ..opts
+            },
+        )?,
+        t2,
+    )?;
     let mut y = vec![0.0; x.len() / s.input_len(0) * s.output_len(0)];
     s2.run(&[x], &mut [&mut y])?;
     // The machine's own limit, measured in the same window: `t2` independent single-thread
@@ -308,7 +318,7 @@ fn compare_threads(
     // of one image over `t2` threads could at best take 1/t2 of that (cores that all run are
     // slower than one alone: shared caches, memory, power and clock limits, other tenants).
     let mut pair_sessions = (0..t2)
-        .map(|_| Session::with_threads(m.plan(&[hw], opts)?, 1))
+        .map(|_| Session::with_threads(m.plan(&[hw], PlanOptions { threads: 1, ..opts })?, 1))
         .collect::<Result<Vec<_>, Error>>()?;
     let start = std::sync::Barrier::new(t2);
     let end = std::sync::Barrier::new(t2);

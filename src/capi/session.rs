@@ -114,7 +114,13 @@ pub unsafe extern "C" fn ghostrt_session_new(
         if ni != 1 || no != 1 {
             return Err(Failure::new(GHOSTRT_UNSUPPORTED, format!("the model has {ni} input(s) and {no} output(s); the C API runs models with one of each")));
         }
-        let plan = m.plan(&[hw], PlanOptions::default())?;
+        let plan = m.plan(
+            &[hw],
+            PlanOptions {
+                threads: opts.num_threads as usize,
+                ..Default::default()
+            },
+        )?;
         // Planning succeeded and the thread count is valid, so what is left to fail is
         // allocating the arena or starting the worker threads.
         let session = Session::with_threads(plan, opts.num_threads as usize)

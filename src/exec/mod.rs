@@ -6,7 +6,7 @@ mod pool;
 
 use crate::error::{Error, Result};
 use crate::graph::{Act, Graph};
-use crate::plan::{Kernel, Plan, PlanOptions, Shape, Step};
+use crate::plan::{KSplit, Kernel, Plan, PlanOptions, Shape, Step, MAX_KPARTS};
 use pool::Pool;
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -45,7 +45,11 @@ impl Model {
         input_hw: &[(usize, usize)],
         threads: usize,
     ) -> Result<Session> {
-        Session::with_threads(self.plan(input_hw, PlanOptions::default())?, threads)
+        let opts = PlanOptions {
+            threads,
+            ..Default::default()
+        };
+        Session::with_threads(self.plan(input_hw, opts)?, threads)
     }
 }
 
@@ -282,7 +286,7 @@ impl Session {
             .unwrap_or(0);
         let se_lines = se_floats.div_ceil(LINE_FLOATS);
         let se_partial = vec![Line([0.0; LINE_FLOATS]); se_lines * threads];
-        let sync = StepSync::new(&plan, threads);
+        let sync = StepSync::new(&plan, threads.max(MAX_KPARTS));
         let input_at = plan
             .inputs
             .iter()
@@ -426,6 +430,7 @@ impl Session {
         let epoch = self.epoch;
         let sync = &self.sync;
         let cuts = &self.balance.cuts[..];
+
         let busy = &self.balance.busy[..];
         // Step timings are written by thread 0 only: the cell is touched by no other thread.
         let profile = std::cell::UnsafeCell::new(profile);
@@ -441,13 +446,25 @@ impl Session {
             let mut own = std::time::Duration::ZERO;
             for (k, step) in steps.iter().enumerate() {
                 let split = step.macs >= MIN_SPLIT_MACS;
-                let parts = if split { threads } else { 1 };
-                let step_cuts = if split { cuts } else { &WHOLE[..] };
-                let phases = if split && matches!(step.kernel, Kernel::Se { .. }) {
-                    2
-                } else {
-                    1
+                let ksplit = match step.kernel {
+                    Kernel::Conv1x1 {
+                        ksplit: Some(ks), ..
+                    } if split => Some(ks),
+                    _ => None,
                 };
+                let parts = match (ksplit, split) {
+                    (Some(ks), _) => ks.parts,
+                    (None, true) => threads,
+                    (None, false) => 1,
+                };
+                // Even cuts for a K-split planned for another thread count.
+                let even = even_cuts(parts);
+                let step_cuts = match (split, parts == threads) {
+                    (false, _) => &WHOLE[..],
+                    (true, true) => cuts,
+                    (true, false) => &even[..parts + 1],
+                };
+                let phases = if split { phases(step) } else { 1 };
                 for phase in 0..phases {
                     let slot = sync.slot(k, phase);
                     // SAFETY: the planner sized the arena to hold every view of every step and
@@ -455,21 +472,27 @@ impl Session {
                     // ranges, each part runs once (claimed), and a step's parts start after
                     // every part of the steps before it has finished (`wait`).
                     let run = |p: usize| unsafe {
-                        if let (Kernel::Se { .. }, true) = (step.kernel, split) {
+                        if let Some(ks) = &ksplit {
+                            ksplit_part(step, ks, mem, phase, p, step_cuts)
+                        } else if let (Kernel::Se { .. }, true) = (step.kernel, split) {
                             se_part(step, mem, phase, p, step_cuts, &partial, partial_stride)
                         } else {
                             exec_part(step, mem, p, step_cuts)
                         }
                     };
-                    if t < parts && sync.claim(slot, t, epoch) {
-                        // Only split steps count towards the balance: while one thread runs
-                        // an unsplit step the others can only wait.
-                        let start = split.then(std::time::Instant::now);
-                        run(t);
-                        if let Some(start) = start {
-                            own += start.elapsed();
+                    // Part t, and t + threads... when a plan has more parts than the
+                    // session threads (a K-split planned for more threads).
+                    for p in (t..parts).step_by(threads) {
+                        if sync.claim(slot, p, epoch) {
+                            // Only split steps count towards the balance: while one thread
+                            // runs an unsplit step the others can only wait.
+                            let start = split.then(std::time::Instant::now);
+                            run(p);
+                            if let Some(start) = start {
+                                own += start.elapsed();
+                            }
+                            sync.finish(slot);
                         }
-                        sync.finish(slot);
                     }
                     sync.wait(slot, parts, epoch, &run);
                 }
@@ -682,12 +705,9 @@ struct StepSync {
 }
 
 impl StepSync {
-    fn new(plan: &Plan, threads: usize) -> StepSync {
-        let phases = plan.steps.iter().map(|st| match st.kernel {
-            Kernel::Se { .. } => 2,
-            _ => 1,
-        });
-        StepSync::with_phases(phases, threads)
+    /// Slots for `plan`, with claims for up to `parts` parts a step.
+    fn new(plan: &Plan, parts: usize) -> StepSync {
+        StepSync::with_phases(plan.steps.iter().map(phases), parts)
     }
 
     fn with_phases(phases: impl Iterator<Item = usize>, threads: usize) -> StepSync {
@@ -762,6 +782,94 @@ impl StepSync {
                 std::hint::spin_loop();
             }
         }
+    }
+}
+
+/// Phases of a step split over threads: SE pools in all parts, then scales; a K-split 1x1
+/// sums partial products in all parts, then adds them up.
+fn phases(step: &Step) -> usize {
+    match step.kernel {
+        Kernel::Se { .. }
+        | Kernel::Conv1x1 {
+            ksplit: Some(_), ..
+        } => 2,
+        _ => 1,
+    }
+}
+
+/// Cuts of `parts <= MAX_KPARTS` even shares (the first `parts + 1` entries).
+fn even_cuts(parts: usize) -> [u32; MAX_KPARTS + 1] {
+    let mut c = [ONE; MAX_KPARTS + 1];
+    for (i, v) in c.iter_mut().enumerate().take(parts.min(MAX_KPARTS) + 1) {
+        *v = (ONE as u64 * i as u64 / parts.max(1) as u64) as u32;
+    }
+    c
+}
+
+/// Part `p` of one phase of a 1x1 conv split by input channels (see [`KSplit`]).
+///
+/// # Safety
+/// As [`exec_part`]; `ks` is the step's; its scratch holds `ks.parts * cout * hw` floats;
+/// phase 1 runs after every part of phase 0; `cuts` has `ks.parts + 1` entries.
+unsafe fn ksplit_part(step: &Step, ks: &KSplit, mem: Mem, phase: usize, p: usize, cuts: &[u32]) {
+    let Kernel::Conv1x1 { f, .. } = step.kernel else {
+        return;
+    };
+    let x = step.inputs[0];
+    let hw = x.shape.hw();
+    let cout = step.output.shape.c;
+    let n = cout * hw;
+    let partial = mem.arena.add(ks.scratch);
+    if phase == 0 {
+        let (k0, k1) = ks.k[p];
+        let inp = mem.at(x.offset) as *const f32;
+        f(
+            inp.add(k0 * hw),
+            k1 - k0,
+            hw,
+            hw,
+            ks.w[p].0,
+            std::ptr::null(),
+            std::ptr::null(),
+            partial.add(p * n),
+            cout,
+            Act::None,
+        );
+        return;
+    }
+    let (c0, c1) = range(cout, p, cuts, CHANNEL_ALIGN);
+    if c1 <= c0 {
+        return;
+    }
+    let [_, b, ..] = step.weights.map(|w| w.0);
+    let out =
+        std::slice::from_raw_parts_mut(mem.at(step.output.offset).add(c0 * hw), (c1 - c0) * hw);
+    let part = |q: usize| {
+        std::slice::from_raw_parts(partial.add(q * n + c0 * hw) as *const f32, (c1 - c0) * hw)
+    };
+    out.copy_from_slice(part(0));
+    for q in 1..ks.parts {
+        for (o, v) in out.iter_mut().zip(part(q)) {
+            *o += v;
+        }
+    }
+    if !b.is_null() {
+        for (c, plane) in out.chunks_exact_mut(hw).enumerate() {
+            let bias = *b.add(c0 + c);
+            plane.iter_mut().for_each(|o| *o += bias);
+        }
+    }
+    if let Some(r) = step.inputs.get(1) {
+        let res =
+            std::slice::from_raw_parts(mem.at(r.offset).add(c0 * hw) as *const f32, (c1 - c0) * hw);
+        for (o, v) in out.iter_mut().zip(res) {
+            *o += v;
+        }
+    }
+    match step.act {
+        Act::None => {}
+        Act::Relu => out.iter_mut().for_each(|o| *o = o.max(0.0)),
+        a => out.iter_mut().for_each(|o| *o = apply_act(*o, a)),
     }
 }
 

@@ -22,6 +22,10 @@ pub struct PlanOptions {
     pub kernels: Option<&'static KernelSet>,
     /// How steps are shared between threads (no effect on one thread).
     pub split: SplitPolicy,
+    /// The thread count the plan is made for: with more than one, reducing 1x1 convs on
+    /// small maps get weights packed per input-channel part (see [`KSplit`]).
+    /// `Model::session_with_threads` plans with its thread count; a plan runs on any.
+    pub threads: usize,
 }
 
 /// Which steps a multi-thread session splits by space (pixel ranges of a 1x1, row bands of
@@ -48,6 +52,9 @@ pub struct SplitPolicy {
     pub dw_rows_uneven_min_hw: usize,
     /// Dense KxK convs (the stem) on maps of at least this many pixels split by row bands.
     pub conv_rows_min_hw: usize,
+    /// 1x1 convs split by output channels whose input has at least this many times as many
+    /// channels as the output split by input channels instead ([`KSplit`]); infinite: never.
+    pub ksplit_min_ratio: f32,
 }
 
 impl Default for SplitPolicy {
@@ -58,6 +65,7 @@ impl Default for SplitPolicy {
             dw_rows_min_hw: DW_ROWS_MIN_HW,
             dw_rows_uneven_min_hw: PIXEL_SPLIT_MIN_HW,
             conv_rows_min_hw: PIXEL_SPLIT_MIN_HW,
+            ksplit_min_ratio: KSPLIT_MIN_RATIO,
         }
     }
 }
@@ -68,6 +76,7 @@ impl Default for PlanOptions {
             eliminate_concat: true,
             kernels: None,
             split: SplitPolicy::default(),
+            threads: 1,
         }
     }
 }
@@ -91,6 +100,27 @@ pub const PIXEL_SPLIT_MIN_HW: usize = 512;
 /// 0.1%, 0.5x 0.3% and 1.0%. Every 28x28 depthwise conv by channels was 2% slower on 0.5x,
 /// whose 28x28 convs have 12-60 channels (20 split 16/4).
 pub const DW_ROWS_MIN_HW: usize = 2048;
+
+/// See [`SplitPolicy::ksplit_min_ratio`].
+pub const KSPLIT_MIN_RATIO: f32 = 1.5;
+
+/// Most parts of a [`KSplit`].
+pub const MAX_KPARTS: usize = 4;
+
+/// A 1x1 conv split by input channels over `parts` threads: in phase 0, part `p` sums input
+/// channels `k[p]` (the planes its thread wrote in the steps before, when those were split
+/// by output channels at even shares) for every output channel, with weights `w[p]` packed
+/// for that range alone, into plane set `p` of the `parts * cout * hw` floats at arena
+/// offset `scratch`; in phase 1 each part adds the partial sums of its output channels,
+/// the bias and residual, and applies the activation. Half the output crosses cores
+/// instead of half the input (a split by output channels reads every input plane).
+#[derive(Clone, Copy)]
+pub struct KSplit {
+    pub parts: usize,
+    pub k: [(usize, usize); MAX_KPARTS],
+    pub w: [WPtr; MAX_KPARTS],
+    pub scratch: usize,
+}
 
 /// Whether a depthwise conv with output `out` splits by row bands under `split`.
 fn dw_split_rows(ks: &KernelSet, split: &SplitPolicy, out: Shape) -> bool {
@@ -123,6 +153,8 @@ pub enum Kernel {
         f: kernels::Conv1x1Fn,
         mr: usize,
         split_pixels: bool,
+        /// Split by input channels (on a session of more than one thread).
+        ksplit: Option<KSplit>,
     },
     DwConv {
         f: kernels::DwConvFn,
@@ -308,8 +340,7 @@ impl Plan {
                 bufs.read(v, s);
             }
             bufs.write(n.output, s);
-            let (mut step, scratch_floats) =
-                select(g, ks, &opts.split, n, &shapes, out_shape, &mut aux)?;
+            let (mut step, scratch_floats) = select(g, ks, &opts, n, &shapes, out_shape, &mut aux)?;
             let scratch = scratch_floats.map(|f| bufs.scratch(f, s));
             refs.push((
                 n.inputs.iter().map(|&v| bufs.loc(v)).collect(),
@@ -335,8 +366,16 @@ impl Plan {
                 v.offset = layout.offset(*r);
             }
             step.output.offset = layout.offset(*out);
-            if let (Kernel::Se { scratch: off, .. }, Some(b)) = (&mut step.kernel, scratch) {
-                *off = layout.offset(memory::Ref { buf: *b, off: 0 });
+            let at = |b: &usize| layout.offset(memory::Ref { buf: *b, off: 0 });
+            match (&mut step.kernel, scratch) {
+                (Kernel::Se { scratch: off, .. }, Some(b)) => *off = at(b),
+                (
+                    Kernel::Conv1x1 {
+                        ksplit: Some(k), ..
+                    },
+                    Some(b),
+                ) => k.scratch = at(b),
+                _ => {}
             }
         }
         // Graph inputs live past the arena, in the caller's buffers: read, never written.
@@ -378,18 +417,63 @@ impl Plan {
     }
 }
 
+/// Input channel ranges for `parts` threads at even shares, cut at multiples of 16 channels
+/// like the executor's channel splits (so each range is the planes one thread wrote), and
+/// `w` (`[cout][cin]`) packed for each range; `None` if a range would be empty.
+fn ksplit(
+    w: &[f32],
+    cin: usize,
+    cout: usize,
+    mr: usize,
+    parts: usize,
+    aux: &mut Vec<Vec<f32>>,
+) -> Option<KSplit> {
+    const UNIT: usize = 16; // exec::CHANNEL_ALIGN
+    let units = cin.div_ceil(UNIT);
+    let at = |p: usize| ((units * p + parts / 2) / parts * UNIT).min(cin);
+    let mut k = [(0, 0); MAX_KPARTS];
+    let mut wp = [WPtr::NULL; MAX_KPARTS];
+    for p in 0..parts {
+        let (k0, k1) = (at(p), at(p + 1));
+        if k1 <= k0 {
+            return None;
+        }
+        let sub: Vec<f32> = (0..cout)
+            .flat_map(|co| w[co * cin + k0..co * cin + k1].iter().copied())
+            .collect();
+        aux.push(if mr > 1 {
+            kernels::pack_conv1x1(&sub, k1 - k0, cout, mr)
+        } else {
+            sub
+        });
+        k[p] = (k0, k1);
+        wp[p] = WPtr(aux[aux.len() - 1].as_ptr());
+    }
+    Some(KSplit {
+        parts,
+        k,
+        w: wp,
+        scratch: 0,
+    })
+}
+
 /// Pick the kernel for a compute node; also returns the scratch floats it needs. Views are
 /// filled in by the caller once the arena layout is known.
 fn select(
     g: &Graph,
     ks: &KernelSet,
-    split: &SplitPolicy,
+    opts: &PlanOptions,
     n: &crate::graph::Node,
     shapes: &[Option<Shape>],
     out: Shape,
     aux: &mut Vec<Vec<f32>>,
 ) -> Result<(Step, Option<usize>)> {
     let x = shapes[n.inputs[0]].unwrap_or(out);
+    let split = &opts.split;
+    let mut scratch = match &n.op {
+        Op::SqueezeExcite(se) => Some(se.c + se.rd),
+        _ => None,
+    };
     let wp = |id: usize| WPtr(g.w(id).as_ptr());
     let opt = |id: Option<usize>| id.map_or(WPtr::NULL, wp);
     let isa = ks.name;
@@ -426,11 +510,32 @@ fn select(
                     ));
                     w[0] = WPtr(aux[aux.len() - 1].as_ptr());
                 }
+                let split_pixels = out.hw() >= split.pixels_min_hw;
+                let ksplit = if opts.threads > 1
+                    && opts.threads <= MAX_KPARTS
+                    && !split_pixels
+                    && c.cin as f32 >= split.ksplit_min_ratio * c.cout as f32
+                {
+                    ksplit(
+                        g.w(c.weight),
+                        c.cin,
+                        c.cout,
+                        ks.conv1x1_mr,
+                        opts.threads,
+                        aux,
+                    )
+                } else {
+                    None
+                };
+                if let Some(k) = &ksplit {
+                    scratch = Some(k.parts * c.cout * out.hw());
+                }
                 (
                     Kernel::Conv1x1 {
                         f: ks.conv1x1,
                         mr: ks.conv1x1_mr.max(1),
-                        split_pixels: out.hw() >= split.pixels_min_hw,
+                        split_pixels,
+                        ksplit,
                     },
                     format!("conv1x1/{isa}"),
                     w,
@@ -532,10 +637,6 @@ fn select(
         Op::Concat | Op::Slice { .. } | Op::Flatten => {
             unreachable!("views are handled by the caller")
         }
-    };
-    let scratch = match &n.op {
-        Op::SqueezeExcite(se) => Some(se.c + se.rd),
-        _ => None,
     };
     let step = Step {
         name: n.name.clone(),

@@ -28,11 +28,14 @@ impl fmt::Display for Plan {
             if fused_residual && s.inputs.len() > 1 {
                 kernel.push_str("+res");
             }
-            if let Kernel::Conv1x1 {
-                split_pixels: true, ..
-            } = s.kernel
-            {
-                kernel.push_str(" |px");
+            match s.kernel {
+                Kernel::Conv1x1 {
+                    split_pixels: true, ..
+                } => kernel.push_str(" |px"),
+                Kernel::Conv1x1 {
+                    ksplit: Some(k), ..
+                } => kernel.push_str(&format!(" |k{}", k.parts)),
+                _ => {}
             }
             writeln!(
                 f,
