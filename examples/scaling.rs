@@ -101,6 +101,7 @@ fn main() {
             &[(hw, hw)],
             ghostrt::plan::PlanOptions {
                 split,
+                threads: 2,
                 ..Default::default()
             },
         )

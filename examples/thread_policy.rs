@@ -39,7 +39,7 @@ fn main() {
         ("default", threads, d),
         ("no K-split (before)", threads, ks(f32::INFINITY)),
         ("K-split cin >= cout", threads, ks(1.0)),
-        ("K-split cin >= 2.5 cout", threads, ks(2.5)),
+        ("K-split every 1x1 split by channels", threads, ks(0.0)),
         ("channels everywhere", threads, all(usize::MAX)),
     ];
     let mut sessions: Vec<Session> = policies
