@@ -47,6 +47,22 @@ impl fmt::Display for Plan {
                 s.macs
             )?;
         }
+        let marked = |px: bool| {
+            self.steps.iter().any(|s| match s.kernel {
+                Kernel::Conv1x1 {
+                    split_pixels,
+                    ksplit,
+                    ..
+                } => (px && split_pixels) || (!px && ksplit.is_some()),
+                _ => false,
+            })
+        };
+        if marked(true) || marked(false) {
+            writeln!(
+                f,
+                "on threads: |px splits a 1x1 by pixel ranges, |kN by input channels in N parts (summed in a second phase); others by output channels or rows"
+            )?;
+        }
         let kib = |floats: usize| floats as f64 * 4.0 / 1024.0;
         writeln!(f, "kernels: {}", self.kernel_set)?;
         writeln!(
