@@ -842,12 +842,25 @@ unsafe fn ksplit_part(step: &Step, ks: &KSplit, mem: Mem, phase: usize, p: usize
         return;
     }
     let [_, b, ..] = step.weights.map(|w| w.0);
-    let out =
-        std::slice::from_raw_parts_mut(mem.at(step.output.offset).add(c0 * hw), (c1 - c0) * hw);
-    let part = |q: usize| {
-        std::slice::from_raw_parts(partial.add(q * n + c0 * hw) as *const f32, (c1 - c0) * hw)
-    };
-    out.copy_from_slice(part(0));
+    let len = (c1 - c0) * hw;
+    let out_at = mem.at(step.output.offset).add(c0 * hw);
+    // The residual, unless it is the output itself (an in-place residual, which the kernel
+    // contract allows): then the output already holds it.
+    let res = step
+        .inputs
+        .get(1)
+        .map(|r| mem.at(r.offset).add(c0 * hw) as *const f32)
+        .filter(|&r| !std::ptr::eq(r, out_at));
+    let out = std::slice::from_raw_parts_mut(out_at, len);
+    let part =
+        |q: usize| std::slice::from_raw_parts(partial.add(q * n + c0 * hw) as *const f32, len);
+    if res.is_none() && step.inputs.len() > 1 {
+        for (o, v) in out.iter_mut().zip(part(0)) {
+            *o += v;
+        }
+    } else {
+        out.copy_from_slice(part(0));
+    }
     for q in 1..ks.parts {
         for (o, v) in out.iter_mut().zip(part(q)) {
             *o += v;
@@ -859,10 +872,8 @@ unsafe fn ksplit_part(step: &Step, ks: &KSplit, mem: Mem, phase: usize, p: usize
             plane.iter_mut().for_each(|o| *o += bias);
         }
     }
-    if let Some(r) = step.inputs.get(1) {
-        let res =
-            std::slice::from_raw_parts(mem.at(r.offset).add(c0 * hw) as *const f32, (c1 - c0) * hw);
-        for (o, v) in out.iter_mut().zip(res) {
+    if let Some(r) = res {
+        for (o, v) in out.iter_mut().zip(std::slice::from_raw_parts(r, len)) {
             *o += v;
         }
     }
