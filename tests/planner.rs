@@ -132,6 +132,31 @@ impl B {
         let id = self.g.weights.len();
         self.g.add_weight(format!("w{id}"), vec![n], data)
     }
+    /// A 1x1 conv of `x` (with a bias if `bias`) plus the residual `res`, then `act`.
+    fn pointwise_res(
+        &mut self,
+        x: ValueId,
+        res: ValueId,
+        cin: usize,
+        cout: usize,
+        bias: bool,
+        act: Act,
+    ) -> ValueId {
+        let weight = self.w(cout * cin, 0.3);
+        let bias = bias.then(|| self.w(cout, 0.1));
+        let op = Op::Conv(Conv {
+            cin,
+            cout,
+            k: 1,
+            stride: 1,
+            pad: 0,
+            groups: 1,
+            weight,
+            bias,
+            act,
+        });
+        self.op(op, vec![x, res])
+    }
     #[allow(clippy::too_many_arguments)]
     fn conv(
         &mut self,
@@ -217,41 +242,14 @@ fn tricky_graph(seed: u64) -> Graph {
         vec![act],
     );
     // A residual conv reading a slice of a concat as its residual.
-    let pw_w = b.w(11 * 11, 0.3);
-    let pw = Op::Conv(Conv {
-        cin: 11,
-        cout: 11,
-        k: 1,
-        stride: 1,
-        pad: 0,
-        groups: 1,
-        weight: pw_w,
-        bias: None,
-        act: Act::Relu,
-    });
-    let r = b.op(pw, vec![se, s2]);
+    let r = b.pointwise_res(se, s2, 11, 11, false, Act::Relu);
     let down = b.conv(r, 11, 7, 3, 2, false, Act::None);
     // Nested concat: a concat of a concat, then a stride-2 depthwise on it.
     let cat3 = b.op(Op::Concat, vec![down, down]);
     let dd = b.conv(cat3, 14, 14, 5, 1, true, Act::Relu);
     // A reducing 1x1 (split by input channels on threads) with a bias and a residual.
     let e = b.conv(dd, 14, 48, 1, 1, false, Act::Relu);
-    let red_w = b.w(14 * 48, 0.3);
-    let red_b = Some(b.w(14, 0.1));
-    let red = b.op(
-        Op::Conv(Conv {
-            cin: 48,
-            cout: 14,
-            k: 1,
-            stride: 1,
-            pad: 0,
-            groups: 1,
-            weight: red_w,
-            bias: red_b,
-            act: Act::Relu6,
-        }),
-        vec![e, dd],
-    );
+    let red = b.pointwise_res(e, dd, 48, 14, true, Act::Relu6);
     let gap = b.op(Op::GlobalAvgPool, vec![red]);
     let f = b.op(Op::Flatten, vec![gap]);
     let lw = b.w(4 * 14, 0.3);
