@@ -956,6 +956,57 @@ fn conv_row_bands() {
     }
 }
 
+/// 3x3 stride-2 depthwise convs on rows of whole 64-byte lines from a line-aligned input:
+/// the AVX-512 kernel's aligned path (kernels/x86/dw_dwconv_impl.h, `dw_s2k3_aligned`),
+/// which the other tests reach only when the allocator happens to align their input. Whole
+/// planes and two row bands; NaN right after the input catches a read past it.
+#[test]
+fn dwconv_stride2_aligned_rows() {
+    let epis = epilogues();
+    let mut case = 0u64;
+    for ks in runnable() {
+        for w in [16, 32, 48, 112] {
+            for h in [1, 2, 3, 6, 17] {
+                for c in [1, 5] {
+                    let epi = epis[case as usize % epis.len()];
+                    let mut rng = Rng(900 + case);
+                    let (k, s, p) = (3, 2, 1);
+                    let (oh, ow) = (conv_out_size(h, k, s, p), conv_out_size(w, k, s, p));
+                    let input = rng.vec(c * h * w, 2.0);
+                    let weight = rng.vec(c * k * k, 1.0);
+                    let acc = conv2d_ref(&input, c, h, w, &weight, c, k, s, p, c);
+                    let mag = conv2d_ref(&abs(&input), c, h, w, &abs(&weight), c, k, s, p, c);
+                    let mut buf = vec![f32::NAN; c * h * w + 32];
+                    let off = (16 - (buf.as_ptr() as usize / 4) % 16) % 16;
+                    buf[off..off + c * h * w].copy_from_slice(&input);
+                    let i = buf[off..].as_ptr();
+                    assert_eq!(i as usize % 64, 0);
+                    let (wt, act, mid) = (weight.as_ptr(), epi.act, oh / 2);
+                    let ctx = format!("{} aligned dw3x3s2 c={c} {h}x{w}", ks.name);
+                    check_epilogue(
+                        &ctx,
+                        &mut rng,
+                        c,
+                        &acc,
+                        &mag,
+                        k * k,
+                        epi,
+                        |b, r, o| unsafe {
+                            if case % 2 == 0 {
+                                (ks.dwconv)(i, c, h, w, wt, b, r, o, oh, ow, k, s, p, 0, oh, act)
+                            } else {
+                                (ks.dwconv)(i, c, h, w, wt, b, r, o, oh, ow, k, s, p, 0, mid, act);
+                                (ks.dwconv)(i, c, h, w, wt, b, r, o, oh, ow, k, s, p, mid, oh, act)
+                            }
+                        },
+                    );
+                    case += 1;
+                }
+            }
+        }
+    }
+}
+
 /// Depthwise rows wider than the x86 kernels' per-call table of border-block masks
 /// (kernels/x86/dw_dwconv_impl.h, `DW_MASK_TABLE`): with that many column blocks the masks
 /// are computed per block instead. Both strides, both kernel sizes, ragged last blocks.
