@@ -38,6 +38,8 @@ fn bench_variants(
             ..Default::default()
         };
         for &t in threads {
+            // Planned for its thread count, as `Model::session_with_threads` does (K-split).
+            let opts = PlanOptions { threads: t, ..opts };
             let plan = Plan::build(v.graph.clone(), &[hw], opts).expect("plan");
             g.throughput(Throughput::Elements(plan.total_macs()));
             let mut s = Session::with_threads(plan, t).expect("session");

@@ -4,7 +4,7 @@
 //!
 //! `cargo run --release --example balance -- MODEL.grt [ROUNDS] [THREADS]`
 
-use ghostrt::{Model, Session};
+use ghostrt::Model;
 use std::time::Instant;
 
 fn main() {
@@ -20,8 +20,7 @@ fn main() {
     let hw = model.graph.meta.default_hw;
     let c = model.graph.inputs[0].channels;
     let session = |t: usize, adapt: bool| {
-        let mut s = Session::with_threads(model.plan(&[hw], Default::default()).expect("plan"), t)
-            .expect("session");
+        let mut s = model.session_with_threads(&[hw], t).expect("session");
         s.set_adaptive_shares(adapt);
         s
     };

@@ -31,6 +31,7 @@ fn main() {
         .map(|v| {
             let opts = PlanOptions {
                 eliminate_concat: v.eliminate_concat,
+                threads,
                 ..Default::default()
             };
             let plan = Plan::build(v.graph.clone(), &[(224, 224)], opts).expect("plan");
