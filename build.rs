@@ -40,7 +40,7 @@ const KERNEL_DIRS: &[KernelDir] = &[
     KernelDir {
         dir: "kernels/avx512",
         archs: &["x86_64"],
-        flags: &["-mavx512f", "-mavx2", "-mfma"],
+        flags: &["-mavx512f", "-mavx2", "-mfma", "-mprfchw"],
         cfg: Some("grt_x86"),
     },
     KernelDir {

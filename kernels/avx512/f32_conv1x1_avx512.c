@@ -23,6 +23,15 @@
  *   rows then share one alignment), a first strip of 1..15 pixels aligns the others to 64
  *   bytes: at 112x112, loads and stores that straddle two lines cost ~30%. A tail of 1..7
  *   pixels after full strips runs as one channel tile (below) instead of a 1-vector strip.
+ *   Cross-core lines: in a step split by output channels over threads, half of the input
+ *   was written by the other core, and a line read from another core's cache costs ~16
+ *   cycles when loads wait for it one after another; the output's lines were last held by
+ *   the other core too, so each store first invalidates its copy. Issued between FMAs,
+ *   prefetches hide both (a /tmp two-thread loop: 39 KB of the other core's lines cost
+ *   9.6k cycles loaded on demand, 30k-cycle compute, and nothing when one prefetch went
+ *   between every two FMA groups; a burst of prefetches up front helped nothing). So the
+ *   first tile of a strip prefetches the next strip's input, 3 lines per input channel,
+ *   and every tile the next tile's output lines with PREFETCHW.
  *
  * Channel tiles (the 7x7 maps of a 224 input, and other hw <= CH_MAX_HW that 16-pixel
  *   vectors fill badly: a 49-pixel row is 3 zmm and 1 pixel, a quarter of every FMA wasted):
@@ -39,7 +48,8 @@
  *   Loop order: channel groups of 48 outside, then blocks of KC = 64 input channels (48
  *   when cin > 128), then pixels, so a block's weights (64 x 48 floats) stay in L1 while
  *   the pixels pass (partial sums are kept between blocks), and the next block's weights
- *   are prefetched meanwhile.
+ *   are prefetched meanwhile; in the first group, also the next block's input rows (as
+ *   above: half of them may be in the other core's cache).
  *
  * Rows past cout run on the zero padding of the packed weights; their bias, residual and
  * out are never touched (mask 0). Accumulators start at the bias, so the bias is the first
@@ -101,7 +111,8 @@ GRT_INLINE void act_all(__m512 *a, int n, int act) {
  * stored. */
 GRT_INLINE void pixel_tile(const float *w, const float *x, size_t cin, size_t ld, int rows,
                            int nv, __mmask16 tail, size_t nrows, const float *bias,
-                           const float *res, float *out, const float *pfw, int act) {
+                           const float *res, float *out, const float *pfw, const float *pfx,
+                           float *pfo, int act) {
     __m512 acc[8 * NV];
 #pragma GCC unroll 8
     for (int r = 0; r < rows; r++) {
@@ -127,6 +138,15 @@ GRT_INLINE void pixel_tile(const float *w, const float *x, size_t cin, size_t ld
         }
         if (pfw != NULL) {
             _mm_prefetch((const char *)(pfw + ci * MR), _MM_HINT_T0);
+        }
+        if (pfx != NULL) {
+            const float *q = pfx + ci * ld;
+            _mm_prefetch((const char *)q, _MM_HINT_T0);
+            _mm_prefetch((const char *)(q + 16), _MM_HINT_T0);
+            _mm_prefetch((const char *)(q + 32), _MM_HINT_T0);
+        }
+        if (pfo != NULL && ci < (size_t)(rows * NV)) {
+            _m_prefetchw(pfo + (ci / NV) * ld + 16 * (ci % NV));
         }
         x += ld;
         w += MR;
@@ -162,7 +182,7 @@ GRT_INLINE void pixel_tile(const float *w, const float *x, size_t cin, size_t ld
  * (4 for a last tile of 1..4 channels). */
 GRT_INLINE void pixel_strip(const float *in, size_t cin, size_t ld, const float *weight,
                             const float *bias, const float *residual, float *out, size_t cout,
-                            int act, size_t p, int nv, __mmask16 tail, int pf) {
+                            int act, size_t p, int nv, __mmask16 tail, int pf, int next) {
     for (size_t co = 0; co < cout; co += 8) {
         /* The first strip reads every weight for the first time in this call (from L3 or
          * memory in a network: each step's weights are read once per image); while the
@@ -176,10 +196,15 @@ GRT_INLINE void pixel_strip(const float *in, size_t cin, size_t ld, const float 
         const float *b = bias != NULL ? bias + co : NULL;
         const float *r = residual != NULL ? residual + co * ld + p : NULL;
         float *o = out + co * ld + p;
+        /* Lines other cores hold, fetched while this tile computes (see pixel_tiles): the
+         * first tile of a strip prefetches the next strip's input, every tile the lines
+         * of the next tile's output for writing. */
+        const float *pfx = co == 0 && next ? in + p + STRIP : NULL;
+        float *pfo = co + 8 < cout ? out + (co + 8) * ld + p : NULL;
         if (left > 4) {
-            pixel_tile(w, in + p, cin, ld, 8, nv, tail, left, b, r, o, pfw, act);
+            pixel_tile(w, in + p, cin, ld, 8, nv, tail, left, b, r, o, pfw, pfx, pfo, act);
         } else {
-            pixel_tile(w, in + p, cin, ld, 4, nv, tail, left, b, r, o, pfw, act);
+            pixel_tile(w, in + p, cin, ld, 4, nv, tail, left, b, r, o, pfw, pfx, pfo, act);
         }
     }
 }
@@ -188,8 +213,8 @@ GRT_INLINE void pixel_strip(const float *in, size_t cin, size_t ld, const float 
  * the partial last strip of 3, 2 or 1 vectors. */
 static void pixel_strip_full(const float *in, size_t cin, size_t ld, const float *weight,
                              const float *bias, const float *residual, float *out,
-                             size_t cout, int act, size_t p, int pf) {
-    pixel_strip(in, cin, ld, weight, bias, residual, out, cout, act, p, NV, 0xffff, pf);
+                             size_t cout, int act, size_t p, int pf, int next) {
+    pixel_strip(in, cin, ld, weight, bias, residual, out, cout, act, p, NV, 0xffff, pf, next);
 }
 
 static void pixel_strip_part(const float *in, size_t cin, size_t ld, const float *weight,
@@ -197,11 +222,11 @@ static void pixel_strip_part(const float *in, size_t cin, size_t ld, const float
                              size_t cout, int act, size_t p, size_t n, int pf) {
     const __mmask16 tail = grt_mask_avx512(n - 16 * ((n - 1) / 16));
     if (n > 32) {
-        pixel_strip(in, cin, ld, weight, bias, residual, out, cout, act, p, 3, tail, pf);
+        pixel_strip(in, cin, ld, weight, bias, residual, out, cout, act, p, 3, tail, pf, 0);
     } else if (n > 16) {
-        pixel_strip(in, cin, ld, weight, bias, residual, out, cout, act, p, 2, tail, pf);
+        pixel_strip(in, cin, ld, weight, bias, residual, out, cout, act, p, 2, tail, pf, 0);
     } else {
-        pixel_strip(in, cin, ld, weight, bias, residual, out, cout, act, p, 1, tail, pf);
+        pixel_strip(in, cin, ld, weight, bias, residual, out, cout, act, p, 1, tail, pf, 0);
     }
 }
 
@@ -221,7 +246,8 @@ static void pixel_tiles(const float *in, size_t cin, size_t hw, size_t ld, const
         pf = 0;
     }
     for (; p + STRIP <= hw; p += STRIP) {
-        pixel_strip_full(in, cin, ld, weight, bias, residual, out, cout, act, p, pf);
+        pixel_strip_full(in, cin, ld, weight, bias, residual, out, cout, act, p, pf,
+                         p + STRIP < hw);
         pf = 0;
     }
     if (p > 0 && hw - p <= NP && p < hw && ld <= CH_MAX_LD) {
@@ -237,6 +263,13 @@ static void pixel_tiles(const float *in, size_t cin, size_t hw, size_t ld, const
 
 /* grt_pf (x86/gemm_epilogue.h): the next block's weight lines a channel tile prefetches. */
 
+/* Input lines a channel tile prefetches, one per input channel it runs: lines
+ * [first, first + count) of the rows at base (ld apart), lpc lines a row. */
+typedef struct {
+    const float *base;
+    size_t lpc, first, count;
+} grt_pfx;
+
 /* Channel tile: np <= NP pixels x nj (constant) zmm of 16 output channels, the first
  * nch <= 16 nj of them stored. w: packed tile of the first 16 channels (the next tiles
  * follow every wstride floats), x: &in[0][p], out/res: &out[co][p], bias: &bias[co] or NULL.
@@ -246,7 +279,7 @@ static void pixel_tiles(const float *in, size_t cin, size_t hw, size_t ld, const
 GRT_INLINE void channel_tile(const float *w, size_t wstride, const float *x, size_t cin,
                              size_t ld, int nj, size_t nch, size_t np, const float *bias,
                              const float *res, float *out, __m512 *part, int first, int last,
-                             const grt_pf *pf, int act) {
+                             const grt_pf *pf, const grt_pfx *px, int act) {
     __m512 acc[NP * NJ];
     __mmask16 cm[NJ]; /* channels of vector j that exist */
 #pragma GCC unroll 4
@@ -266,7 +299,22 @@ GRT_INLINE void channel_tile(const float *w, size_t wstride, const float *x, siz
         off[q] = (size_t)q < np ? (size_t)q : np - 1;
     }
     grt_pf_walk pw = grt_pf_begin(pf, MR);
+    /* Input lines to prefetch: line `xl` of channel `xc` of px, `xn` left. */
+    size_t xc = 0, xl = 0, xn = 0;
+    if (px != NULL && px->base != NULL) {
+        xc = px->first / px->lpc;
+        xl = px->first % px->lpc;
+        xn = px->count;
+    }
     for (size_t ci = 0; ci < cin; ci++) {
+        if (xn > 0) {
+            _mm_prefetch((const char *)(px->base + xc * ld + 16 * xl), _MM_HINT_T0);
+            xn--;
+            if (++xl == px->lpc) {
+                xl = 0;
+                xc++;
+            }
+        }
         __m512 wv[NJ];
 #pragma GCC unroll 4
         for (int j = 0; j < nj; j++) {
@@ -357,16 +405,16 @@ GRT_INLINE void channel_tile(const float *w, size_t wstride, const float *x, siz
 static void channel_tile_any(const float *w, size_t wstride, const float *x, size_t cin,
                              size_t ld, size_t nch, size_t np, const float *bias,
                              const float *res, float *out, __m512 *part, int first, int last,
-                             const grt_pf *pf, int act) {
+                             const grt_pf *pf, const grt_pfx *px, int act) {
     if (nch > 32) {
         channel_tile(w, wstride, x, cin, ld, 3, nch, np, bias, res, out, part, first, last,
-                     pf, act);
+                     pf, px, act);
     } else if (nch > 16) {
         channel_tile(w, wstride, x, cin, ld, 2, nch, np, bias, res, out, part, first, last,
-                     pf, act);
+                     pf, px, act);
     } else {
         channel_tile(w, wstride, x, cin, ld, 1, nch, np, bias, res, out, part, first, last,
-                     pf, act);
+                     pf, px, act);
     }
 }
 
@@ -409,6 +457,16 @@ static void channel_tiles(const float *in, size_t cin, size_t hw, size_t ld, con
                 pf.rows = cin < kcb ? cin : kcb;
                 lines = pf.rows * (left >= 16 * NJ ? NJ : (left + 15) / 16);
             }
+            /* The first group reads each input row for the first time in this call (in a
+             * channel-split step, half of them from the other core's cache): its tiles
+             * share out the prefetch of the next block's rows. */
+            grt_pfx px = {NULL, (hw + 15) / 16, 0, 0};
+            const size_t xlines = co == 0 && k0 + kc < cin
+                                      ? (cin - k0 - kc < kcb ? cin - k0 - kc : kcb) * px.lpc
+                                      : 0;
+            if (xlines > 0) {
+                px.base = in + (k0 + kc) * ld;
+            }
             for (size_t p = 0, t = 0; p < hw; p += NP, t++) {
                 const size_t np = hw - p < NP ? hw - p : NP;
                 const float *r = residual != NULL ? residual + co * ld + p : NULL;
@@ -417,9 +475,14 @@ static void channel_tiles(const float *in, size_t cin, size_t hw, size_t ld, con
                 if (pf.count > kc) { /* one prefetch per input channel of the tile */
                     pf.count = kc;
                 }
+                px.first = xlines * t / ntiles;
+                px.count = xlines * (t + 1) / ntiles - px.first;
+                if (px.count > kc) {
+                    px.count = kc;
+                }
                 channel_tile_any(weight + co * cin + k0 * MR, MR * cin, in + k0 * ld + p, kc,
                                  ld, nch, np, b, r, out + co * ld + p, part + t * NP * NJ,
-                                 k0 == 0, k0 + kc == cin, &pf, act);
+                                 k0 == 0, k0 + kc == cin, &pf, &px, act);
             }
         }
     }
