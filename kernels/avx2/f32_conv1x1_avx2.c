@@ -27,7 +27,13 @@
  * first (in a network, from L3 or memory: each step's weights are read once per image), so
  * while it runs rows 0-3 of a packed tile it prefetches the next tile, a line every two
  * input channels (RepGhostNet 2.0x 5.1-5.5% faster in all with this kernel set, 1.0x
- * 1.7-2.6%, alternating in one process).
+ * 1.7-2.6%, alternating in one process). The first tile of every strip also prefetches the
+ * next strip's input (2 lines per input channel): in a step split by output channels over
+ * threads, half of the input is in the other core's cache, and loads that wait for such
+ * lines one at a time cost far more than prefetches issued between FMAs (see the AVX-512
+ * kernel). Two threads, this kernel set, alternating run by run: RepGhostNet 1.0x q1
+ * 3604 -> 3550 and 3107 -> 3066 us, GhostNet 1.0x 4244 -> 4172 and 3413 -> 3361; one
+ * thread 4992 -> 4972 and 5401 -> 5383.
  *
  * Channel tiles (the 7x7 maps of a 224 input, and other hw <= CH_MAX_HW that 8-pixel vectors
  * fill worse: a 49-pixel row is 6 ymm and a 1-pixel strip of 8 FMAs per 9 loads): vectors
@@ -99,7 +105,8 @@ GRT_INLINE void act_all(__m256 *a, int n, int act) {
  * of `tail` only; rows >= nrows are not stored. */
 GRT_INLINE void tile(const float *w, const float *x, size_t cin, size_t ld, int rows, int nv,
                      int masked, __m256i tail, size_t nrows, const float *bias,
-                     const float *res, float *out, const float *pfw, int act) {
+                     const float *res, float *out, const float *pfw, const float *pfx,
+                     int act) {
     __m256 acc[MR * NV];
 #pragma GCC unroll 8
     for (int r = 0; r < rows; r++) {
@@ -126,6 +133,10 @@ GRT_INLINE void tile(const float *w, const float *x, size_t cin, size_t ld, int 
         }
         if (pfw != NULL && ci % 2 == 0) {
             _mm_prefetch((const char *)(pfw + ci * MR), _MM_HINT_T0);
+        }
+        if (pfx != NULL) {
+            _mm_prefetch((const char *)(pfx + ci * ld), _MM_HINT_T0);
+            _mm_prefetch((const char *)(pfx + ci * ld + STRIP - 1), _MM_HINT_T0);
         }
         x += ld;
         w += MR;
@@ -168,7 +179,7 @@ GRT_INLINE void tile(const float *w, const float *x, size_t cin, size_t ld, int 
 GRT_INLINE void strip(const float *in, size_t cin, size_t ld, const float *weight,
                       const float *bias, const float *residual, float *out, size_t cout,
                       int act, size_t p, int rows, int nv, int masked, __m256i tail,
-                      int pf) {
+                      int pf, int next) {
     for (size_t co = 0; co < cout; co += (size_t)rows) {
         const float *pfw = pf && co % MR == 0 && co + MR < cout
                                ? weight + (co / MR + 1) * MR * cin
@@ -178,8 +189,10 @@ GRT_INLINE void strip(const float *in, size_t cin, size_t ld, const float *weigh
         const float *w = weight + (co / MR) * MR * cin + co % MR;
         const float *b = bias != NULL ? bias + co : NULL;
         const float *r = residual != NULL ? residual + co * ld + p : NULL;
+        /* The first tile of a strip prefetches the next strip's input (see the top). */
+        const float *pfx = co == 0 && next ? in + p + STRIP : NULL;
         tile(w, in + p, cin, ld, rows, nv, masked, tail, left, b, r, out + co * ld + p, pfw,
-             act);
+             pfx, act);
     }
 }
 
@@ -189,11 +202,11 @@ static void strip_part(const float *in, size_t cin, size_t ld, const float *weig
                        int act, size_t p, size_t n, int pf) {
     const __m256i tail = grt_mask_avx2(n - 8 * ((n - 1) / 8));
     if (n > 16) {
-        strip(in, cin, ld, weight, bias, residual, out, cout, act, p, 4, 3, 1, tail, pf);
+        strip(in, cin, ld, weight, bias, residual, out, cout, act, p, 4, 3, 1, tail, pf, 0);
     } else if (n > 8) {
-        strip(in, cin, ld, weight, bias, residual, out, cout, act, p, 4, 2, 1, tail, pf);
+        strip(in, cin, ld, weight, bias, residual, out, cout, act, p, 4, 2, 1, tail, pf, 0);
     } else {
-        strip(in, cin, ld, weight, bias, residual, out, cout, act, p, 8, 1, 1, tail, pf);
+        strip(in, cin, ld, weight, bias, residual, out, cout, act, p, 8, 1, 1, tail, pf, 0);
     }
 }
 
@@ -366,7 +379,8 @@ void grt_f32_conv1x1_avx2(const float *in, size_t cin, size_t hw, size_t ld, con
     size_t p = 0;
     int pf = 1; /* the first strip prefetches; later strips find the weights in L2 */
     for (; p + STRIP <= hw; p += STRIP) {
-        strip(in, cin, ld, weight, bias, residual, out, cout, act, p, 4, NV, 0, all, pf);
+        strip(in, cin, ld, weight, bias, residual, out, cout, act, p, 4, NV, 0, all, pf,
+              p + STRIP < hw);
         pf = 0;
     }
     if (p > 0 && p < hw && hw - p <= CNP && cin >= CT_MIN_CIN) {
