@@ -781,7 +781,8 @@ fn conv1x1_x86_tile_edges() {
 
 /// The x86 channel tiles (vectors along output channels, small maps): input channels past the
 /// AVX2 kernel's minimum (128) in one, two and more blocks, every grouping of 8- and 16-channel
-/// packed tiles (80 channels go 3 + 3 + 2 + 2 on AVX2), tails of 1-6 pixels, every epilogue,
+/// packed tiles (80 channels go 3 + 3 + 2 + 2 on AVX2; 112 and 160 go 3 + 2 + 2 and
+/// 3 + 3 + 2 + 2 on AVX-512), tails of 1-6 pixels, every epilogue,
 /// and the short tails of larger maps that follow full pixel strips.
 #[test]
 fn conv1x1_channel_tiles() {
@@ -789,7 +790,7 @@ fn conv1x1_channel_tiles() {
     for ks in runnable() {
         let mut case = 0usize;
         for cin in [128, 129, 200] {
-            for cout in [1, 8, 20, 24, 40, 48, 80, 88] {
+            for cout in [1, 8, 20, 24, 40, 48, 80, 88, 112, 160] {
                 // 193, 196, 244: tails of 1 and 4 pixels after full strips, run as a
                 // channel tile by both kernels.
                 for hw in [1, 3, 4, 5, 7, 49, 50, 100, 193, 196, 244] {

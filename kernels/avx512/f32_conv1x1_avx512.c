@@ -45,8 +45,8 @@
  *   the activation is per lane; then each 8 (pixels, the 8th zero) x 16 (channels) block is
  *   transposed in registers (unpack ps, unpack pd, vpermt2ps: 24 shuffles) into zmm holding
  *   channel c in the low 256 bits and c + 8 in the high 256 bits, stored np lanes at a time.
- *   Loop order: channel groups of 48 outside, then blocks of KC = 64 input channels (48
- *   when cin > 128), then pixels, so a block's weights (64 x 48 floats) stay in L1 while
+ *   Loop order: channel groups of up to 48 (as even as possible: 160 = 48 + 48 + 32 + 32)
+ *   outside, then blocks of KC = 64 input channels (48 when cin > 128), then pixels, so a block's weights (64 x 48 floats) stay in L1 while
  *   the pixels pass (partial sums are kept between blocks), and the next block's weights
  *   are prefetched meanwhile; in the first group, also the next block's input rows (as
  *   above: half of them may be in the other core's cache).
@@ -439,9 +439,18 @@ static void channel_tiles(const float *in, size_t cin, size_t hw, size_t ld, con
      * 320 -> 960 and 960 -> 320 at 7x7 (RepGhostNet 2.0x) ran 3-4% slower on weights from
      * L3. Up to 2 KC, blocks of KC (64: 112 -> 160 would split into 48 + 48 + 16). */
     const size_t kcb = cin <= 2 * KC ? KC : KC_LARGE;
-    for (size_t co = 0; co < cout; co += 16 * NJ) {
-        const size_t nch = cout - co < 16 * NJ ? cout - co : 16 * NJ;
+    /* Groups of at most NJ packed tiles, as even as possible (160 channels: 3 + 3 + 2 + 2
+     * tiles, not 3 + 3 + 3 + 1, whose last group keeps 7 FMA chains and loads a weight
+     * vector for every 7 FMAs). */
+    const size_t tiles = (cout + 15) / 16;
+    const size_t groups = (tiles + NJ - 1) / NJ;
+    for (size_t g = 0, co = 0; g < groups; g++) {
+        const size_t gt = tiles / groups + (g < tiles % groups ? 1 : 0);
+        const size_t nch = cout - co < 16 * gt ? cout - co : 16 * gt;
         const size_t nj = (nch + 15) / 16;
+        /* The next group's tiles, for the prefetch of its first block. */
+        const size_t next_gt =
+            g + 1 < groups ? tiles / groups + (g + 1 < tiles % groups ? 1 : 0) : 0;
         const float *b = bias != NULL ? bias + co : NULL;
         for (size_t k0 = 0; k0 < cin; k0 += kcb) {
             const size_t kc = cin - k0 < kcb ? cin - k0 : kcb;
@@ -451,11 +460,10 @@ static void channel_tiles(const float *in, size_t cin, size_t hw, size_t ld, con
                 pf.base = weight + co * cin + (k0 + kc) * MR;
                 pf.rows = cin - k0 - kc < kcb ? cin - k0 - kc : kcb;
                 lines = pf.rows * nj;
-            } else if (co + 16 * NJ < cout) {
-                const size_t left = cout - co - 16 * NJ;
-                pf.base = weight + (co + 16 * NJ) * cin;
+            } else if (next_gt > 0) {
+                pf.base = weight + (co + 16 * gt) * cin;
                 pf.rows = cin < kcb ? cin : kcb;
-                lines = pf.rows * (left >= 16 * NJ ? NJ : (left + 15) / 16);
+                lines = pf.rows * next_gt;
             }
             /* The first group reads each input row for the first time in this call (in a
              * channel-split step, half of them from the other core's cache): its tiles
@@ -485,6 +493,7 @@ static void channel_tiles(const float *in, size_t cin, size_t hw, size_t ld, con
                                  k0 == 0, k0 + kc == cin, &pf, &px, act);
             }
         }
+        co += 16 * gt;
     }
 }
 
