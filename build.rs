@@ -32,6 +32,12 @@ const KERNEL_DIRS: &[KernelDir] = &[
         cfg: None,
     },
     KernelDir {
+        dir: "kernels/sse",
+        archs: &["x86_64"],
+        flags: &["-msse4.1"],
+        cfg: Some("grt_x86"),
+    },
+    KernelDir {
         dir: "kernels/avx2",
         archs: &["x86_64"],
         flags: &["-mavx2", "-mfma"],

@@ -34,7 +34,7 @@ fn stdout_result(r: std::io::Result<()>) {
 
 const USAGE: &str = "usage:
   ghostrt run MODEL.grt --input x.npy --output y.npy [--threads N]   float32 NCHW .npy in and out
-  ghostrt plan MODEL.grt [--input-shape 1x3xHxW] [--copy-concat] [--kernels scalar|avx2|avx512|neon]
+  ghostrt plan MODEL.grt [--input-shape 1x3xHxW] [--copy-concat] [--kernels scalar|sse41|avx2|avx512|neon]
   ghostrt bench MODEL.grt [--runs N] [--threads N] [--input-shape 1x3xHxW] [--copy-concat] [--kernels NAME] [--profile] [--compare-threads N] [--gap-ms MS]
         --gap-ms MS: wait MS milliseconds between timed runs, as frames from a camera arrive
         --compare-threads N: alternate blocks of runs with a session of N threads and with N single-thread sessions side by side (same noise for all)

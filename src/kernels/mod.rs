@@ -59,7 +59,7 @@ mod x86;
 pub use neon::NEON;
 pub use scalar::SCALAR;
 #[cfg(grt_x86)]
-pub use x86::{AVX2, AVX512};
+pub use x86::{AVX2, AVX512, SSE41};
 
 /// Activation fused into a kernel's store (`GRT_ACT_*`), passed to C as an `int`.
 #[repr(i32)]
@@ -88,6 +88,9 @@ impl Act {
 pub enum Isa {
     /// Portable C99; the reference kernels and the fallback on every target.
     Scalar,
+    /// x86_64 SSE4.1: the fallback for x86 CPUs without AVX2 (Atom/Celeron of the Goldmont
+    /// family on embedded boards, older Core and Xeon).
+    Sse41,
     /// x86_64 AVX2 with FMA3.
     Avx2,
     /// x86_64 AVX-512 Foundation (with AVX2 and FMA3).
@@ -102,6 +105,8 @@ impl Isa {
         match self {
             Isa::Scalar => true,
             #[cfg(target_arch = "x86_64")]
+            Isa::Sse41 => std::arch::is_x86_feature_detected!("sse4.1"),
+            #[cfg(target_arch = "x86_64")]
             Isa::Avx2 => {
                 std::arch::is_x86_feature_detected!("avx2")
                     && std::arch::is_x86_feature_detected!("fma")
@@ -113,7 +118,7 @@ impl Isa {
                     && std::arch::is_x86_feature_detected!("fma")
             }
             #[cfg(not(target_arch = "x86_64"))]
-            Isa::Avx2 | Isa::Avx512 => false,
+            Isa::Sse41 | Isa::Avx2 | Isa::Avx512 => false,
             Isa::Neon => cfg!(grt_neon),
         }
     }
@@ -271,7 +276,7 @@ pub struct KernelSet {
 /// specialized; some may not be [`Isa::available`] on the running CPU.
 pub fn all() -> &'static [&'static KernelSet] {
     #[cfg(grt_x86)]
-    static ALL: [&KernelSet; 3] = [&SCALAR, &AVX2, &AVX512];
+    static ALL: [&KernelSet; 4] = [&SCALAR, &SSE41, &AVX2, &AVX512];
     #[cfg(grt_neon)]
     static ALL: [&KernelSet; 2] = [&SCALAR, &NEON];
     #[cfg(not(any(grt_x86, grt_neon)))]
