@@ -22,28 +22,13 @@
 #include <smmintrin.h>
 #include "ghostrt_kernels.h"
 #include "scalar/epilogue.h"
+#include "x86/act_sse.h"
 
 #define MR 4 /* output channels per packed tile */
 #define NV 3 /* pixel vectors per strip */
 #define STRIP (4 * NV)
 
 #define GRT_INLINE static inline __attribute__((always_inline))
-
-static inline __m128 act4(__m128 y, int act) {
-    const __m128 zero = _mm_setzero_ps();
-    const __m128 six = _mm_set1_ps(6.0f);
-    switch (act) {
-    case GRT_ACT_RELU:
-        return _mm_max_ps(y, zero);
-    case GRT_ACT_RELU6:
-        return _mm_min_ps(_mm_max_ps(y, zero), six);
-    case GRT_ACT_HARDSIGMOID:
-        y = _mm_add_ps(y, _mm_set1_ps(3.0f));
-        return _mm_div_ps(_mm_min_ps(_mm_max_ps(y, zero), six), six);
-    default:
-        return y;
-    }
-}
 
 /* acc[r][v] += sum over cin input channels of w[ci][r] * x[ci][4v..4v+3]; x rows xld apart. */
 GRT_INLINE void tile_sum(__m128 acc[MR][NV], const float *w, const float *x, size_t cin,
@@ -91,7 +76,7 @@ static void strip_full(const float *in, size_t cin, size_t ld, const float *weig
                 if (rr != NULL) {
                     y = _mm_add_ps(y, _mm_loadu_ps(rr + 4 * v));
                 }
-                _mm_storeu_ps(o + 4 * v, act4(y, act));
+                _mm_storeu_ps(o + 4 * v, grt_act_sse(y, act));
             }
         }
     }

@@ -11,6 +11,7 @@
 #include <immintrin.h>
 #include <stddef.h>
 #include "ghostrt_kernels.h"
+#include "x86/act_sse.h"
 
 static inline __m256 grt_act_avx2(__m256 y, int act) {
     const __m256 zero = _mm256_setzero_ps();
@@ -23,23 +24,6 @@ static inline __m256 grt_act_avx2(__m256 y, int act) {
     case GRT_ACT_HARDSIGMOID:
         y = _mm256_add_ps(y, _mm256_set1_ps(3.0f));
         return _mm256_div_ps(_mm256_min_ps(_mm256_max_ps(y, zero), six), six);
-    default:
-        return y;
-    }
-}
-
-/* The activation of 4 floats (the AVX2 channel tiles' epilogue), as grt_act_avx2. */
-static inline __m128 grt_act_sse(__m128 y, int act) {
-    const __m128 zero = _mm_setzero_ps();
-    const __m128 six = _mm_set1_ps(6.0f);
-    switch (act) {
-    case GRT_ACT_RELU:
-        return _mm_max_ps(y, zero);
-    case GRT_ACT_RELU6:
-        return _mm_min_ps(_mm_max_ps(y, zero), six);
-    case GRT_ACT_HARDSIGMOID:
-        y = _mm_add_ps(y, _mm_set1_ps(3.0f));
-        return _mm_div_ps(_mm_min_ps(_mm_max_ps(y, zero), six), six);
     default:
         return y;
     }
