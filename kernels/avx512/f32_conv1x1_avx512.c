@@ -24,7 +24,7 @@
  *   bytes: at 112x112, loads and stores that straddle two lines cost ~30%. A tail of 1..7
  *   pixels after full strips runs as one channel tile (below) instead of a 1-vector strip.
  *   Cross-core lines: in a step split by output channels over threads, half of the input
- *   was written by the other core, and a line read from another core's cache costs ~16
+ *   was written by the other core, and a line read from another core's cache costs 12-16
  *   cycles when loads wait for it one after another; the output's lines were last held by
  *   the other core too, so each store first invalidates its copy. Issued between FMAs,
  *   prefetches hide both (a /tmp two-thread loop: 39 KB of the other core's lines cost
@@ -46,10 +46,11 @@
  *   transposed in registers (unpack ps, unpack pd, vpermt2ps: 24 shuffles) into zmm holding
  *   channel c in the low 256 bits and c + 8 in the high 256 bits, stored np lanes at a time.
  *   Loop order: channel groups of up to 48 (as even as possible: 160 = 48 + 48 + 32 + 32)
- *   outside, then blocks of KC = 64 input channels (48 when cin > 128), then pixels, so a block's weights (64 x 48 floats) stay in L1 while
- *   the pixels pass (partial sums are kept between blocks), and the next block's weights
- *   are prefetched meanwhile; in the first group, also the next block's input rows (as
- *   above: half of them may be in the other core's cache).
+ *   outside, then blocks of KC = 64 input channels (48 when cin > 128), then pixels, so a
+ *   block's weights (64 x 48 floats) stay in L1 while the pixels pass (partial sums are
+ *   kept between blocks), and the next block's weights are prefetched meanwhile; in the
+ *   first group, also the next block's input rows (as above: half of them may be in the
+ *   other core's cache).
  *
  * Rows past cout run on the zero padding of the packed weights; their bias, residual and
  * out are never touched (mask 0). Accumulators start at the bias, so the bias is the first
