@@ -93,6 +93,7 @@ fn main() {
             dw_rows_uneven_min_hw: usize::MAX,
             conv_rows_min_hw: usize::MAX,
             ksplit_min_ratio: f32::INFINITY,
+            line_channel_units: true,
         },
         _ => Default::default(),
     };

@@ -28,6 +28,7 @@ fn main() {
         dw_rows_uneven_min_hw: n,
         conv_rows_min_hw: n,
         ksplit_min_ratio: f32::INFINITY,
+        line_channel_units: true,
     };
     let d = SplitPolicy::default();
     let ks = |r: f32| SplitPolicy {
@@ -37,10 +38,25 @@ fn main() {
     let policies: Vec<(&str, usize, SplitPolicy)> = vec![
         ("1 thread", 1, d),
         ("default", threads, d),
-        ("no K-split (before)", threads, ks(f32::INFINITY)),
-        ("K-split cin >= cout", threads, ks(1.0)),
-        ("K-split every 1x1 split by channels", threads, ks(0.0)),
+        (
+            "16-channel units (before)",
+            threads,
+            SplitPolicy {
+                line_channel_units: false,
+                ..d
+            },
+        ),
         ("channels everywhere", threads, all(usize::MAX)),
+        ("K-split every 1x1 split by channels", threads, ks(0.0)),
+        (
+            "dw by channels from 56x56 on",
+            threads,
+            SplitPolicy {
+                dw_rows_min_hw: usize::MAX,
+                dw_rows_uneven_min_hw: usize::MAX,
+                ..d
+            },
+        ),
     ];
     let mut sessions: Vec<Session> = policies
         .iter()

@@ -295,6 +295,18 @@ fn planner_matches_naive_interpreter() {
                             dw_rows_uneven_min_hw: 0,
                             conv_rows_min_hw: 0,
                             ksplit_min_ratio: 0.0,
+                            line_channel_units: true,
+                        },
+                        // 1x1s by pixels, depthwise and SE by channels in units of the
+                        // fewest planes that end on a line (4 at 14x14, 16 at 7x7, 1 at 8x8).
+                        SplitPolicy {
+                            pixels_min_hw: 0,
+                            se_pixels_min_hw: usize::MAX,
+                            dw_rows_min_hw: usize::MAX,
+                            dw_rows_uneven_min_hw: usize::MAX,
+                            conv_rows_min_hw: usize::MAX,
+                            ksplit_min_ratio: f32::INFINITY,
+                            line_channel_units: true,
                         },
                         SplitPolicy {
                             pixels_min_hw: usize::MAX,
@@ -303,6 +315,7 @@ fn planner_matches_naive_interpreter() {
                             dw_rows_uneven_min_hw: usize::MAX,
                             conv_rows_min_hw: usize::MAX,
                             ksplit_min_ratio: 0.0,
+                            line_channel_units: false,
                         },
                     ];
                     // (session threads, threads the plan is made for, policy): plans also
@@ -313,9 +326,9 @@ fn planner_matches_naive_interpreter() {
                             .flat_map(|t| policies.iter().map(move |&p| (t, t, p)))
                             .collect();
                         r.extend([
-                            (2, 3, policies[2]),
-                            (1, 2, policies[2]),
-                            (3, 2, policies[2]),
+                            (2, 3, policies[3]),
+                            (1, 2, policies[3]),
+                            (3, 2, policies[3]),
                         ]);
                         r
                     } else {

@@ -627,7 +627,7 @@ unsafe fn se_part(
     let (c0, c1) = if split_pixels {
         (0, c)
     } else {
-        range(c, part, cuts, CHANNEL_ALIGN)
+        range(c, part, cuts, step.chan_unit)
     };
     if phase == 0 {
         if split_pixels {
@@ -906,13 +906,14 @@ fn sum(v: &[f32]) -> f32 {
 fn conv_part(
     os: Shape,
     split_rows: bool,
+    unit: usize,
     part: usize,
     cuts: &[u32],
 ) -> ((usize, usize), (usize, usize)) {
     if split_rows {
         ((0, os.c), range(os.h, part, cuts, band_align(os.w)))
     } else {
-        (range(os.c, part, cuts, CHANNEL_ALIGN), (0, os.h))
+        (range(os.c, part, cuts, unit), (0, os.h))
     }
 }
 
@@ -967,7 +968,7 @@ unsafe fn exec_part(step: &Step, mem: Mem, part: usize, cuts: &[u32]) {
             pad,
             split_rows,
         } => {
-            let ((c0, c1), (y0, y1)) = conv_part(os, split_rows, part, cuts);
+            let ((c0, c1), (y0, y1)) = conv_part(os, split_rows, step.chan_unit, part, cuts);
             if c1 > c0 && y1 > y0 {
                 let wo = c0 * xs.c * k * k;
                 f(
@@ -1053,7 +1054,7 @@ unsafe fn exec_part(step: &Step, mem: Mem, part: usize, cuts: &[u32]) {
             pad,
             split_rows,
         } => {
-            let ((c0, c1), (y0, y1)) = conv_part(os, split_rows, part, cuts);
+            let ((c0, c1), (y0, y1)) = conv_part(os, split_rows, step.chan_unit, part, cuts);
             if c1 > c0 && y1 > y0 {
                 f(
                     inp.add(c0 * ihw),

@@ -45,7 +45,8 @@ pub struct SplitPolicy {
     /// Depthwise convs on maps of at least this many pixels split by row bands.
     pub dw_rows_min_hw: usize,
     /// From this many pixels on, also the depthwise convs whose channels split unevenly in
-    /// two (16-channel units, the larger half more than 1/8 above half: 40 channels go 32/8).
+    /// two (in units of [`chan_unit`], the larger half more than 1/8 above half: with the
+    /// 16-channel units of `line_channel_units: false`, 40 channels go 32/8).
     /// Row bands of one plane cost more than channel ranges (each core's prefetchers pull
     /// the other band's lines: a chain of 28x28 depthwise convs ran 0.83-0.90x on 2 threads
     /// by rows, 1.59-1.71x by channels), but less than a badly uneven channel split.
@@ -55,6 +56,9 @@ pub struct SplitPolicy {
     /// 1x1 convs split by output channels whose input has at least this many times as many
     /// channels as the output split by input channels instead ([`KSplit`]); infinite: never.
     pub ksplit_min_ratio: f32,
+    /// Channel splits of steps on maps whose 1x1s split by pixels cut at any plane that
+    /// ends on a line, rather than in 16-channel units (see [`chan_unit`]).
+    pub line_channel_units: bool,
 }
 
 impl Default for SplitPolicy {
@@ -66,6 +70,7 @@ impl Default for SplitPolicy {
             dw_rows_uneven_min_hw: PIXEL_SPLIT_MIN_HW,
             conv_rows_min_hw: PIXEL_SPLIT_MIN_HW,
             ksplit_min_ratio: KSPLIT_MIN_RATIO,
+            line_channel_units: true,
         }
     }
 }
@@ -122,11 +127,31 @@ pub struct KSplit {
     pub scratch: usize,
 }
 
+/// Channels per unit of a channel split of a step whose output (or SE input) map has `hw`
+/// pixels. Below `split.pixels_min_hw` the 1x1 convs around it split by output channels in
+/// 16-channel units (their packed weight tiles, and 16 planes of a 7x7 or 14x14 map end on a
+/// 64-byte line), and the step uses the same units, so it reads exactly the planes its thread
+/// wrote. From there on the 1x1s split by pixels, and a channel split only needs its cut to
+/// end on a line: the fewest planes that do (1 at 28x28 and 56x56). 40 channels at 28x28 go
+/// 20/20, not 32/8.
+pub fn chan_unit(split: &SplitPolicy, hw: usize) -> usize {
+    const UNIT: usize = 16; // exec::CHANNEL_ALIGN, floats in a 64-byte line
+    if split.line_channel_units && hw >= split.pixels_min_hw && hw > 0 {
+        let mut g = UNIT;
+        while hw % g != 0 {
+            g /= 2;
+        }
+        UNIT / g
+    } else {
+        UNIT
+    }
+}
+
 /// Whether a depthwise conv with output `out` splits by row bands under `split`.
 fn dw_split_rows(ks: &KernelSet, split: &SplitPolicy, out: Shape) -> bool {
-    const UNIT: usize = 16; // the executor's channel alignment (exec::CHANNEL_ALIGN)
-    let units = out.c.div_ceil(UNIT);
-    let larger = (units.div_ceil(2) * UNIT).min(out.c);
+    let unit = chan_unit(split, out.hw());
+    let units = out.c.div_ceil(unit);
+    let larger = (units.div_ceil(2) * unit).min(out.c);
     let uneven = 8 * (2 * larger) > 9 * out.c;
     ks.row_split
         && (out.hw() >= split.dw_rows_min_hw || (uneven && out.hw() >= split.dw_rows_uneven_min_hw))
@@ -215,6 +240,9 @@ pub struct Step {
     pub inputs: Vec<View>,
     pub output: View,
     pub macs: u64,
+    /// Channels per unit when threads split this step by channels (a KxK or depthwise conv's
+    /// output channels, an SE step's channels): see [`chan_unit`].
+    pub chan_unit: usize,
 }
 
 pub struct Plan {
@@ -326,6 +354,7 @@ impl Plan {
                                 shape: shape(v)?,
                             },
                             macs: 0,
+                            chan_unit: 16,
                         });
                     }
                     continue;
@@ -650,6 +679,13 @@ fn select(
             shape: out,
         },
         macs,
+        chan_unit: chan_unit(
+            split,
+            match n.op {
+                Op::SqueezeExcite(_) => x.hw(),
+                _ => out.hw(),
+            },
+        ),
     };
     Ok((step, scratch))
 }
@@ -669,9 +705,23 @@ mod tests {
         let at = |c, hw| dw_split_rows(ks, &d, Shape { c, h: hw, w: hw });
         // 56x56 and up: rows, whatever the channels.
         assert!(at(120, 56) && at(16, 112));
-        // 28x28: channels when they halve evenly in 16-channel units, rows otherwise.
+        // 28x28: channels (any plane of a 28x28 map ends on a line, so 40 go 20/20).
         assert!(!at(60, 28) && !at(120, 28) && !at(30, 28));
-        assert!(at(40, 28) && at(36, 28) && at(20, 28));
+        assert!(!at(40, 28) && !at(36, 28) && !at(20, 28) && !at(9, 28));
+        // ... unless they are too few to halve evenly: 3 go 2/1.
+        assert!(at(3, 28));
+        // A map whose planes end on a line only every 4 planes (14x14 when 1x1s split by
+        // pixels): 6 channels go 4/2, uneven, so rows.
+        let px14 = SplitPolicy {
+            pixels_min_hw: 196,
+            dw_rows_uneven_min_hw: 196,
+            ..d
+        };
+        assert_eq!(chan_unit(&px14, 196), 4);
+        assert_eq!(chan_unit(&d, 196), 16);
+        assert_eq!(chan_unit(&d, 784), 1);
+        assert!(dw_split_rows(ks, &px14, Shape { c: 6, h: 14, w: 14 }));
+        assert!(!dw_split_rows(ks, &px14, Shape { c: 8, h: 14, w: 14 }));
         // Below PIXEL_SPLIT_MIN_HW: channels.
         assert!(!at(40, 14) && !at(20, 14));
         // Kernel sets without row bands never split by rows.

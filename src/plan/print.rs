@@ -35,6 +35,16 @@ impl fmt::Display for Plan {
                 Kernel::Conv1x1 {
                     ksplit: Some(k), ..
                 } => kernel.push_str(&format!(" |k{}", k.parts)),
+                Kernel::DwConv {
+                    split_rows: false, ..
+                }
+                | Kernel::Conv {
+                    split_rows: false, ..
+                }
+                | Kernel::Se {
+                    split_pixels: false,
+                    ..
+                } if s.chan_unit != 16 => kernel.push_str(&format!(" |c{}", s.chan_unit)),
                 _ => {}
             }
             writeln!(
@@ -60,7 +70,7 @@ impl fmt::Display for Plan {
         if marked(true) || marked(false) {
             writeln!(
                 f,
-                "on threads: |px splits a 1x1 by pixel ranges, |kN by input channels in N parts (summed in a second phase); others by output channels or rows"
+                "on threads: |px splits a 1x1 by pixel ranges, |kN by input channels in N parts (summed in a second phase), |cN by channels in units of N; others by output channels in units of 16, or rows"
             )?;
         }
         let kib = |floats: usize| floats as f64 * 4.0 / 1024.0;
