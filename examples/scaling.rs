@@ -94,6 +94,7 @@ fn main() {
             conv_rows_min_hw: usize::MAX,
             ksplit_min_ratio: f32::INFINITY,
             line_channel_units: true,
+            small_line_units: true,
         },
         _ => Default::default(),
     };

@@ -29,6 +29,7 @@ fn main() {
         conv_rows_min_hw: n,
         ksplit_min_ratio: f32::INFINITY,
         line_channel_units: true,
+        small_line_units: true,
     };
     let d = SplitPolicy::default();
     let ks = |r: f32| SplitPolicy {
@@ -43,6 +44,14 @@ fn main() {
             threads,
             SplitPolicy {
                 line_channel_units: false,
+                ..d
+            },
+        ),
+        (
+            "line units only from 28x28 (before)",
+            threads,
+            SplitPolicy {
+                small_line_units: false,
                 ..d
             },
         ),

@@ -296,6 +296,7 @@ fn planner_matches_naive_interpreter() {
                             conv_rows_min_hw: 0,
                             ksplit_min_ratio: 0.0,
                             line_channel_units: true,
+                            small_line_units: true,
                         },
                         // 1x1s by pixels, depthwise and SE by channels in units of the
                         // fewest planes that end on a line (4 at 14x14, 16 at 7x7, 1 at 8x8).
@@ -307,6 +308,7 @@ fn planner_matches_naive_interpreter() {
                             conv_rows_min_hw: usize::MAX,
                             ksplit_min_ratio: f32::INFINITY,
                             line_channel_units: true,
+                            small_line_units: true,
                         },
                         SplitPolicy {
                             pixels_min_hw: usize::MAX,
@@ -315,7 +317,14 @@ fn planner_matches_naive_interpreter() {
                             dw_rows_uneven_min_hw: usize::MAX,
                             conv_rows_min_hw: usize::MAX,
                             ksplit_min_ratio: 0.0,
+                            line_channel_units: true,
+                            small_line_units: true,
+                        },
+                        // The default with 16-channel units everywhere.
+                        SplitPolicy {
                             line_channel_units: false,
+                            small_line_units: false,
+                            ..SplitPolicy::default()
                         },
                     ];
                     // (session threads, threads the plan is made for, policy): plans also

@@ -837,7 +837,7 @@ unsafe fn ksplit_part(step: &Step, ks: &KSplit, mem: Mem, phase: usize, p: usize
         );
         return;
     }
-    let (c0, c1) = range(cout, p, cuts, CHANNEL_ALIGN);
+    let (c0, c1) = range(cout, p, cuts, step.chan_unit);
     if c1 <= c0 {
         return;
     }

@@ -59,6 +59,10 @@ pub struct SplitPolicy {
     /// Channel splits of steps on maps whose 1x1s split by pixels cut at any plane that
     /// ends on a line, rather than in 16-channel units (see [`chan_unit`]).
     pub line_channel_units: bool,
+    /// Also on smaller maps (whose 1x1s split by output channels in 16-channel units), for
+    /// the steps that are not 1x1s split by output channels: depthwise convs, SE steps, and
+    /// the input-channel ranges and output sums of K-split 1x1s.
+    pub small_line_units: bool,
 }
 
 impl Default for SplitPolicy {
@@ -71,6 +75,7 @@ impl Default for SplitPolicy {
             conv_rows_min_hw: PIXEL_SPLIT_MIN_HW,
             ksplit_min_ratio: KSPLIT_MIN_RATIO,
             line_channel_units: true,
+            small_line_units: true,
         }
     }
 }
@@ -128,15 +133,16 @@ pub struct KSplit {
 }
 
 /// Channels per unit of a channel split of a step whose output (or SE input) map has `hw`
-/// pixels. Below `split.pixels_min_hw` the 1x1 convs around it split by output channels in
-/// 16-channel units (their packed weight tiles, and 16 planes of a 7x7 or 14x14 map end on a
-/// 64-byte line), and the step uses the same units, so it reads exactly the planes its thread
-/// wrote. From there on the 1x1s split by pixels, and a channel split only needs its cut to
-/// end on a line: the fewest planes that do (1 at 28x28 and 56x56). 40 channels at 28x28 go
-/// 20/20, not 32/8.
+/// pixels: the fewest planes that end on a 64-byte line (1 at 28x28 and 56x56, 4 at 14x14,
+/// 16 at 7x7), so two threads never write one line. 1x1s split by output channels keep the
+/// 16-channel units of their packed weight tiles (exec), but depthwise convs, SE steps and
+/// both phases of K-split 1x1s use these: 40 channels at 28x28 go 20/20 instead of 32/8 (or
+/// row bands), and a K-split of 240 input channels at 14x14 sums 120 + 120, not 128 + 112.
+/// `SplitPolicy::line_channel_units: false` gives 16 everywhere, `small_line_units: false`
+/// 16 below `pixels_min_hw`.
 pub fn chan_unit(split: &SplitPolicy, hw: usize) -> usize {
     const UNIT: usize = 16; // exec::CHANNEL_ALIGN, floats in a 64-byte line
-    if split.line_channel_units && hw >= split.pixels_min_hw && hw > 0 {
+    if split.line_channel_units && (hw >= split.pixels_min_hw || split.small_line_units) && hw > 0 {
         let mut g = UNIT;
         while hw % g != 0 {
             g /= 2;
@@ -455,11 +461,11 @@ fn ksplit(
     cout: usize,
     mr: usize,
     parts: usize,
+    unit: usize,
     aux: &mut Vec<Vec<f32>>,
 ) -> Option<KSplit> {
-    const UNIT: usize = 16; // exec::CHANNEL_ALIGN
-    let units = cin.div_ceil(UNIT);
-    let at = |p: usize| ((units * p + parts / 2) / parts * UNIT).min(cin);
+    let units = cin.div_ceil(unit);
+    let at = |p: usize| ((units * p + parts / 2) / parts * unit).min(cin);
     let mut k = [(0, 0); MAX_KPARTS];
     let mut wp = [WPtr::NULL; MAX_KPARTS];
     for p in 0..parts {
@@ -551,6 +557,7 @@ fn select(
                         c.cout,
                         ks.conv1x1_mr,
                         opts.threads,
+                        chan_unit(split, x.hw()),
                         aux,
                     )
                 } else {
@@ -718,8 +725,16 @@ mod tests {
             ..d
         };
         assert_eq!(chan_unit(&px14, 196), 4);
-        assert_eq!(chan_unit(&d, 196), 16);
         assert_eq!(chan_unit(&d, 784), 1);
+        // Smaller maps: the same units, but 16 at 7x7 (49 floats a plane).
+        assert_eq!(chan_unit(&d, 196), 4);
+        assert_eq!(chan_unit(&d, 49), 16);
+        let small16 = SplitPolicy {
+            small_line_units: false,
+            ..d
+        };
+        assert_eq!(chan_unit(&small16, 196), 16);
+        assert_eq!(chan_unit(&small16, 784), 1);
         assert!(dw_split_rows(ks, &px14, Shape { c: 6, h: 14, w: 14 }));
         assert!(!dw_split_rows(ks, &px14, Shape { c: 8, h: 14, w: 14 }));
         // Below PIXEL_SPLIT_MIN_HW: channels.
