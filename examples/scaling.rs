@@ -95,6 +95,7 @@ fn main() {
             ksplit_min_ratio: f32::INFINITY,
             line_channel_units: true,
             small_line_units: true,
+            line_pixel_units: true,
         },
         _ => Default::default(),
     };

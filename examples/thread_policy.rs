@@ -30,6 +30,7 @@ fn main() {
         ksplit_min_ratio: f32::INFINITY,
         line_channel_units: true,
         small_line_units: true,
+        line_pixel_units: true,
     };
     let d = SplitPolicy::default();
     let ks = |r: f32| SplitPolicy {
@@ -48,10 +49,10 @@ fn main() {
             },
         ),
         (
-            "line units only from 28x28 (before)",
+            "1x1 pixel splits in row bands (before)",
             threads,
             SplitPolicy {
-                small_line_units: false,
+                line_pixel_units: false,
                 ..d
             },
         ),

@@ -297,6 +297,7 @@ fn planner_matches_naive_interpreter() {
                             ksplit_min_ratio: 0.0,
                             line_channel_units: true,
                             small_line_units: true,
+                            line_pixel_units: true,
                         },
                         // 1x1s by pixels, depthwise and SE by channels in units of the
                         // fewest planes that end on a line (4 at 14x14, 16 at 7x7, 1 at 8x8).
@@ -309,6 +310,7 @@ fn planner_matches_naive_interpreter() {
                             ksplit_min_ratio: f32::INFINITY,
                             line_channel_units: true,
                             small_line_units: true,
+                            line_pixel_units: true,
                         },
                         SplitPolicy {
                             pixels_min_hw: usize::MAX,
@@ -319,11 +321,13 @@ fn planner_matches_naive_interpreter() {
                             ksplit_min_ratio: 0.0,
                             line_channel_units: true,
                             small_line_units: true,
+                            line_pixel_units: true,
                         },
-                        // The default with 16-channel units everywhere.
+                        // The default with 16-channel units and row-band pixel units everywhere.
                         SplitPolicy {
                             line_channel_units: false,
                             small_line_units: false,
+                            line_pixel_units: false,
                             ..SplitPolicy::default()
                         },
                     ];

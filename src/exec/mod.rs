@@ -623,7 +623,7 @@ unsafe fn se_part(
     let shared = mem.arena.add(scratch);
     let row = partial.ptr().add(part * stride);
     let (means, hidden, gates) = (row.add(c), row.add(2 * c), row.add(2 * c + rd));
-    let pixels = range(hw, part, cuts, band_align(x.shape.w) * x.shape.w);
+    let pixels = range(hw, part, cuts, step.px_unit);
     let (c0, c1) = if split_pixels {
         (0, c)
     } else {
@@ -911,20 +911,13 @@ fn conv_part(
     cuts: &[u32],
 ) -> ((usize, usize), (usize, usize)) {
     if split_rows {
-        ((0, os.c), range(os.h, part, cuts, band_align(os.w)))
+        (
+            (0, os.c),
+            range(os.h, part, cuts, crate::plan::band_rows(os.w)),
+        )
     } else {
         (range(os.c, part, cuts, unit), (0, os.h))
     }
-}
-
-/// Rows per unit of a row band: bands of whole 64-byte lines (16 floats) of each output
-/// plane, so two threads never write one cache line (false sharing in every plane).
-fn band_align(ow: usize) -> usize {
-    let mut g = 16;
-    while ow % g != 0 {
-        g /= 2;
-    }
-    16 / g
 }
 
 /// `[start, end)` of part `i` over `total` items, boundaries on multiples of `align`: part
@@ -997,10 +990,10 @@ unsafe fn exec_part(step: &Step, mem: Mem, part: usize, cuts: &[u32]) {
             split_pixels: true,
             ..
         } => {
-            // Pixel ranges are whole row bands (see `band_align`, so they start on 64-byte
-            // lines): the same rows as the neighbouring depthwise steps' bands, so a thread
-            // reads what it wrote and only the halo rows cross cores.
-            let (p0, p1) = range(ohw, part, cuts, band_align(os.w) * os.w);
+            // Pixel ranges start on 64-byte lines, in whole row bands where the neighbouring
+            // depthwise steps split by rows (the same rows, so a thread reads what it wrote
+            // and only the halo rows cross cores); see `plan::px_unit`.
+            let (p0, p1) = range(ohw, part, cuts, step.px_unit);
             if p1 > p0 {
                 f(
                     inp.add(p0),

@@ -63,6 +63,9 @@ pub struct SplitPolicy {
     /// the steps that are not 1x1s split by output channels: depthwise convs, SE steps, and
     /// the input-channel ranges and output sums of K-split 1x1s.
     pub small_line_units: bool,
+    /// Pixel splits of 1x1 convs (and SE steps) cut at any line of a plane (16 pixels) on
+    /// maps whose depthwise convs split by channels, rather than at whole row bands.
+    pub line_pixel_units: bool,
 }
 
 impl Default for SplitPolicy {
@@ -76,6 +79,7 @@ impl Default for SplitPolicy {
             ksplit_min_ratio: KSPLIT_MIN_RATIO,
             line_channel_units: true,
             small_line_units: true,
+            line_pixel_units: true,
         }
     }
 }
@@ -150,6 +154,29 @@ pub fn chan_unit(split: &SplitPolicy, hw: usize) -> usize {
         UNIT / g
     } else {
         UNIT
+    }
+}
+
+/// Rows per unit of a row band whose rows are `w` floats: bands of whole 64-byte lines (16
+/// floats) of each plane, so two threads never write one line (exec uses the same).
+pub fn band_rows(w: usize) -> usize {
+    let mut g = 16;
+    while w % g != 0 {
+        g /= 2;
+    }
+    16 / g
+}
+
+/// Pixels per unit of a pixel split (1x1 or SE) on an `h x w` map. Where the depthwise
+/// convs split by row bands (`split.dw_rows_min_hw`), the same whole row bands, so a thread
+/// reads the rows it wrote; elsewhere one 64-byte line (16 pixels) if planes are whole
+/// lines: a 28x28 map splits 400/384 pixels, not 448/336 (4-row units of 7 lines).
+pub fn px_unit(split: &SplitPolicy, h: usize, w: usize) -> usize {
+    let hw = h * w;
+    if split.line_pixel_units && hw < split.dw_rows_min_hw && hw % 16 == 0 {
+        16
+    } else {
+        band_rows(w) * w
     }
 }
 
@@ -249,6 +276,9 @@ pub struct Step {
     /// Channels per unit when threads split this step by channels (a KxK or depthwise conv's
     /// output channels, an SE step's channels): see [`chan_unit`].
     pub chan_unit: usize,
+    /// Pixels per unit when threads split this step by pixel ranges (a 1x1 conv or SE step
+    /// with `split_pixels`): see [`px_unit`].
+    pub px_unit: usize,
 }
 
 pub struct Plan {
@@ -361,6 +391,7 @@ impl Plan {
                             },
                             macs: 0,
                             chan_unit: 16,
+                            px_unit: 16,
                         });
                     }
                     continue;
@@ -693,6 +724,7 @@ fn select(
                 _ => out.hw(),
             },
         ),
+        px_unit: px_unit(split, out.h, out.w),
     };
     Ok((step, scratch))
 }
@@ -735,6 +767,16 @@ mod tests {
         };
         assert_eq!(chan_unit(&small16, 196), 16);
         assert_eq!(chan_unit(&small16, 784), 1);
+        // Pixel units: one line on 28x28, whole row bands where depthwise convs take rows.
+        assert_eq!(px_unit(&d, 28, 28), 16);
+        assert_eq!(px_unit(&d, 56, 56), 2 * 56);
+        assert_eq!(px_unit(&d, 112, 112), 112);
+        assert_eq!(px_unit(&d, 14, 14), 8 * 14);
+        let rows = SplitPolicy {
+            line_pixel_units: false,
+            ..d
+        };
+        assert_eq!(px_unit(&rows, 28, 28), 4 * 28);
         assert!(dw_split_rows(ks, &px14, Shape { c: 6, h: 14, w: 14 }));
         assert!(!dw_split_rows(ks, &px14, Shape { c: 8, h: 14, w: 14 }));
         // Below PIXEL_SPLIT_MIN_HW: channels.

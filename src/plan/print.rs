@@ -31,7 +31,7 @@ impl fmt::Display for Plan {
             match s.kernel {
                 Kernel::Conv1x1 {
                     split_pixels: true, ..
-                } => kernel.push_str(" |px"),
+                } => kernel.push_str(&format!(" |px{}", s.px_unit)),
                 Kernel::Conv1x1 {
                     ksplit: Some(k), ..
                 } => kernel.push_str(&format!(" |k{}", k.parts)),
@@ -70,7 +70,7 @@ impl fmt::Display for Plan {
         if marked(true) || marked(false) {
             writeln!(
                 f,
-                "on threads: |px splits a 1x1 by pixel ranges, |kN by input channels in N parts (summed in a second phase), |cN by channels in units of N; others by output channels in units of 16, or rows"
+                "on threads: |pxN splits a 1x1 by pixel ranges in units of N pixels, |kN by input channels in N parts (summed in a second phase), |cN by channels in units of N; others by output channels in units of 16, or rows"
             )?;
         }
         let kib = |floats: usize| floats as f64 * 4.0 / 1024.0;
