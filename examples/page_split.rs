@@ -22,8 +22,7 @@ fn main() {
     let ks = kernels::all()
         .iter()
         .copied()
-        .filter(|k| k.isa.available())
-        .last()
+        .rfind(|k| k.isa.available())
         .expect("a kernel set");
     const PAGE: usize = 1024; // floats
     let padded = hw.div_ceil(PAGE) * PAGE;
