@@ -495,6 +495,9 @@ fn ksplit(
     unit: usize,
     aux: &mut Vec<Vec<f32>>,
 ) -> Option<KSplit> {
+    if parts < 2 {
+        return None; // exec::ksplit_part adds at least two parts' sums
+    }
     let units = cin.div_ceil(unit);
     let at = |p: usize| ((units * p + parts / 2) / parts * unit).min(cin);
     let mut k = [(0, 0); MAX_KPARTS];
