@@ -713,7 +713,7 @@ const TAKEOVER_AFTER_LATE: std::time::Duration = std::time::Duration::from_micro
 /// taken for, so nothing is reset between images: each line stays in the cache of the core
 /// that uses it, and only a takeover moves one.
 struct StepSync {
-    /// First slot of each step (SE steps have two phases, others one).
+    /// First slot of each step (SE steps have three phases, K-split 1x1s two, others one).
     first: Vec<usize>,
     done: Vec<Padded>,
     /// `threads` claims per slot.

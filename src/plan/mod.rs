@@ -227,10 +227,10 @@ pub enum Kernel {
     GlobalAvgPool {
         f: kernels::GavgPoolFn,
     },
-    /// `scratch`: arena float offset of c + rd floats. Split over threads, SE runs in two
+    /// `scratch`: arena float offset of c + rd floats. Split over threads, SE runs in three
     /// phases: channel sums (the kernel set's `pool` over channel ranges, or pixel ranges
-    /// when `split_pixels`), then in every part the means, both FCs (`fc`, repeated per part:
-    /// a few thousand MACs) and the scale of the part's channels or pixels.
+    /// when `split_pixels`) into `scratch[..c]`; the means and the part's rows of the first
+    /// FC into `scratch[c..]`; the gates of the part's channels (`fc`) and their scale.
     Se {
         f: kernels::SeFn,
         pool: kernels::GavgPoolFn,
