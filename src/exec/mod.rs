@@ -1206,6 +1206,41 @@ mod tests {
     use std::sync::Mutex;
 
     #[test]
+    fn ksplit_final_pass_adds_everything_once() {
+        let n = 37; // not a multiple of any vector width
+        let f = |k: usize, s: f32| {
+            (0..n)
+                .map(|i| ((i * 7 + k) % 11) as f32 * s - 1.0)
+                .collect()
+        };
+        let (a, b, r, prior): (Vec<f32>, Vec<f32>, Vec<f32>, Vec<f32>) =
+            (f(1, 0.5), f(2, 0.25), f(3, 0.125), f(4, 0.75));
+        for act in [Act::None, Act::Relu, Act::Relu6, Act::HardSigmoid] {
+            for res in [false, true] {
+                for acc in [false, true] {
+                    let mut out = prior.clone();
+                    finish_plane(&mut out, &a, &b, res.then_some(&r[..]), acc, 0.3, act);
+                    for i in 0..n {
+                        let mut v = a[i] + b[i] + 0.3;
+                        if res {
+                            v += r[i];
+                        }
+                        if acc {
+                            v += prior[i];
+                        }
+                        let want = apply_act(v, act);
+                        assert!(
+                            (out[i] - want).abs() < 1e-6,
+                            "{act:?} res {res} acc {acc} at {i}: {} vs {want}",
+                            out[i]
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
     fn shares_follow_thread_speeds_and_cuts_cover_everything() {
         let mut b = Balance::new(2);
         assert_eq!(b.cuts, [0, ONE / 2, ONE]);
