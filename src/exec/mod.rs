@@ -644,7 +644,7 @@ unsafe fn se_part(
         return;
     }
     // The hidden units, shared: each part computes its rows, every part reads all of them.
-    let hidden = shared.add(c);
+    let hidden = shared.add(c.next_multiple_of(LINE_FLOATS));
     if phase == 1 {
         if split_pixels {
             for ch in 0..c {

@@ -227,10 +227,11 @@ pub enum Kernel {
     GlobalAvgPool {
         f: kernels::GavgPoolFn,
     },
-    /// `scratch`: arena float offset of c + rd floats. Split over threads, SE runs in three
-    /// phases: channel sums (the kernel set's `pool` over channel ranges, or pixel ranges
-    /// when `split_pixels`) into `scratch[..c]`; the means and the part's rows of the first
-    /// FC into `scratch[c..]`; the gates of the part's channels (`fc`) and their scale.
+    /// `scratch`: arena float offset of c (rounded up to 16) + rd floats. Split over
+    /// threads, SE runs in three phases: channel sums (the kernel set's `pool` over channel
+    /// ranges, or pixel ranges when `split_pixels`) into `scratch[..c]`; the means and the
+    /// part's rows of the first FC into the rd floats after the rounded c (16-row units, each
+    /// on its own lines); the gates of the part's channels (`fc`) and their scale.
     Se {
         f: kernels::SeFn,
         pool: kernels::GavgPoolFn,
@@ -540,7 +541,9 @@ fn select(
     let x = shapes[n.inputs[0]].unwrap_or(out);
     let split = &opts.split;
     let mut scratch = match &n.op {
-        Op::SqueezeExcite(se) => Some(se.c + se.rd),
+        // The SE kernel's c + rd floats; split over threads, the hidden units start on the
+        // line after the c sums (exec::se_part), so the parts' rows never share a line.
+        Op::SqueezeExcite(se) => Some(se.c.next_multiple_of(16) + se.rd),
         _ => None,
     };
     let wp = |id: usize| WPtr(g.w(id).as_ptr());
