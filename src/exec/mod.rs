@@ -585,10 +585,11 @@ impl Session {
 /// Part `p` of `parts` of one phase of an SE step. Phase 0: channel sums (pixel ranges into
 /// row `p` of `partial` when `split_pixels`, whose neighbouring steps are split by pixels too;
 /// channel ranges into `scratch[..c]` with the kernel set's pool otherwise). Phase 1: the
-/// means, then this part's rows of the first FC into `scratch[c..c + rd]` (in 16-row units:
-/// its weights are the larger half of an SE's and come from memory, so each core reads only
-/// its rows; with every part computing all rows, SE steps on 7x7 maps ran at 1.35x on two
-/// threads). Phase 2: the second FC for this part's channels (all of them when
+/// means, then this part's rows of the first FC into the `rd` floats of `scratch` that start
+/// on the line after the sums (in 16-row units, so no two parts write one line). That FC's
+/// weights are the larger half of an SE's and come from memory, so each core reads only its
+/// rows; with every part computing all rows, SE steps on 7x7 maps ran at 1.35x on two
+/// threads. Phase 2: the second FC for this part's channels (all of them when
 /// `split_pixels`) and the scale of this part's channels or pixels.
 /// Row `p` of `partial`: sums `[0, c)`, means `[c, 2c)`, gates `[2c + rd, 3c + rd)`.
 ///
