@@ -145,26 +145,27 @@ pub struct KSplit {
 /// `SplitPolicy::line_channel_units: false` gives 16 everywhere, `small_line_units: false`
 /// 16 below `pixels_min_hw`.
 pub fn chan_unit(split: &SplitPolicy, hw: usize) -> usize {
-    const UNIT: usize = 16; // exec::CHANNEL_ALIGN, floats in a 64-byte line
     if split.line_channel_units && (hw >= split.pixels_min_hw || split.small_line_units) && hw > 0 {
-        let mut g = UNIT;
-        while hw % g != 0 {
-            g /= 2;
-        }
-        UNIT / g
+        per_line(hw)
     } else {
-        UNIT
+        16 // exec::CHANNEL_ALIGN, floats in a 64-byte line
     }
+}
+
+/// The fewest runs of `len` floats, laid end to end, that end on a 64-byte line (16 floats):
+/// 16 / gcd(len, 16).
+fn per_line(len: usize) -> usize {
+    let mut g = 16;
+    while len % g != 0 {
+        g /= 2;
+    }
+    16 / g
 }
 
 /// Rows per unit of a row band whose rows are `w` floats: bands of whole 64-byte lines (16
 /// floats) of each plane, so two threads never write one line (exec uses the same).
 pub fn band_rows(w: usize) -> usize {
-    let mut g = 16;
-    while w % g != 0 {
-        g /= 2;
-    }
-    16 / g
+    per_line(w)
 }
 
 /// Pixels per unit of a pixel split (1x1 or SE) on an `h x w` map. Where the depthwise
