@@ -99,14 +99,43 @@ GRT_INLINE void act_all(__m256 *a, int n, int act) {
     }
 }
 
+/* One input channel of a register tile: the nv pixel vectors of x, each of the rows
+ * weights of w broadcast into nv FMAs. */
+GRT_INLINE void tile_k(__m256 *acc, const float *w, const float *x, int rows, int nv,
+                       int masked, __m256i tail) {
+    __m256 xv[NV];
+#pragma GCC unroll 4
+    for (int v = 0; v < nv; v++) {
+        xv[v] = masked && v == nv - 1 ? _mm256_maskload_ps(x + 8 * v, tail)
+                                      : _mm256_loadu_ps(x + 8 * v);
+    }
+#pragma GCC unroll 8
+    for (int r = 0; r < rows; r++) {
+        const __m256 wv = _mm256_broadcast_ss(w + r);
+#pragma GCC unroll 4
+        for (int v = 0; v < nv; v++) {
+            acc[r * nv + v] = _mm256_fmadd_ps(wv, xv[v], acc[r * nv + v]);
+        }
+    }
+}
+
 /* Register tile of rows x nv (constants at every call, so the loops unroll and
  * acc[r * nv + v] stays in registers). w: packed weights of the first row, x: &in[0][p],
  * out/res: &out[co][p], bias: &bias[co] or NULL. If `masked`, vector nv-1 holds the lanes
- * of `tail` only; rows >= nrows are not stored. */
+ * of `tail` only; rows >= nrows are not stored. pf_w / pf_x (constants): prefetch the
+ * next packed tile from pfw, a line per two input channels, and the next strip's input
+ * from pfx, two lines per input channel.
+ *
+ * The input-channel loop runs two channels per iteration and its prefetch choice is
+ * fixed at compile time: every instruction that is not a load or an FMA costs issue
+ * slots, and on a core shared with a busy SMT sibling (this machine's usual state: an
+ * FMA-only loop keeps its speed while this kernel drops to half) issue width, not the
+ * FMA ports, is the limit. 35 instructions per 12 FMAs before (prefetch tests, loop
+ * counter every channel), 23.5 now. */
 GRT_INLINE void tile(const float *w, const float *x, size_t cin, size_t ld, int rows, int nv,
                      int masked, __m256i tail, size_t nrows, const float *bias,
                      const float *res, float *out, const float *pfw, const float *pfx,
-                     int act) {
+                     int pf_w, int pf_x, int act) {
     __m256 acc[MR * NV];
 #pragma GCC unroll 8
     for (int r = 0; r < rows; r++) {
@@ -116,30 +145,33 @@ GRT_INLINE void tile(const float *w, const float *x, size_t cin, size_t ld, int 
             acc[r * nv + v] = b;
         }
     }
-    for (size_t ci = 0; ci < cin; ci++) {
-        __m256 xv[NV];
-#pragma GCC unroll 4
-        for (int v = 0; v < nv; v++) {
-            xv[v] = masked && v == nv - 1 ? _mm256_maskload_ps(x + 8 * v, tail)
-                                          : _mm256_loadu_ps(x + 8 * v);
+    const float *const wend = w + (cin & ~(size_t)1) * MR;
+    while (w != wend) {
+        tile_k(acc, w, x, rows, nv, masked, tail);
+        tile_k(acc, w + MR, x + ld, rows, nv, masked, tail);
+        if (pf_w) {
+            _mm_prefetch((const char *)pfw, _MM_HINT_T0);
+            pfw += 2 * MR;
         }
-#pragma GCC unroll 8
-        for (int r = 0; r < rows; r++) {
-            const __m256 wv = _mm256_broadcast_ss(w + r);
-#pragma GCC unroll 4
-            for (int v = 0; v < nv; v++) {
-                acc[r * nv + v] = _mm256_fmadd_ps(wv, xv[v], acc[r * nv + v]);
-            }
+        if (pf_x) {
+            _mm_prefetch((const char *)pfx, _MM_HINT_T0);
+            _mm_prefetch((const char *)(pfx + STRIP - 1), _MM_HINT_T0);
+            _mm_prefetch((const char *)(pfx + ld), _MM_HINT_T0);
+            _mm_prefetch((const char *)(pfx + ld + STRIP - 1), _MM_HINT_T0);
+            pfx += 2 * ld;
         }
-        if (pfw != NULL && ci % 2 == 0) {
-            _mm_prefetch((const char *)(pfw + ci * MR), _MM_HINT_T0);
+        x += 2 * ld;
+        w += 2 * MR;
+    }
+    if (cin & 1) {
+        tile_k(acc, w, x, rows, nv, masked, tail);
+        if (pf_w) {
+            _mm_prefetch((const char *)pfw, _MM_HINT_T0);
         }
-        if (pfx != NULL) {
-            _mm_prefetch((const char *)(pfx + ci * ld), _MM_HINT_T0);
-            _mm_prefetch((const char *)(pfx + ci * ld + STRIP - 1), _MM_HINT_T0);
+        if (pf_x) {
+            _mm_prefetch((const char *)pfx, _MM_HINT_T0);
+            _mm_prefetch((const char *)(pfx + STRIP - 1), _MM_HINT_T0);
         }
-        x += ld;
-        w += MR;
     }
     if (res != NULL) {
 #pragma GCC unroll 8
@@ -191,8 +223,16 @@ GRT_INLINE void strip(const float *in, size_t cin, size_t ld, const float *weigh
         const float *r = residual != NULL ? residual + co * ld + p : NULL;
         /* The first tile of a strip prefetches the next strip's input (see the top). */
         const float *pfx = co == 0 && next ? in + p + STRIP : NULL;
-        tile(w, in + p, cin, ld, rows, nv, masked, tail, left, b, r, out + co * ld + p, pfw,
-             pfx, act);
+        float *o = out + co * ld + p;
+        if (pfx != NULL && pfw != NULL) {
+            tile(w, in + p, cin, ld, rows, nv, masked, tail, left, b, r, o, pfw, pfx, 1, 1, act);
+        } else if (pfx != NULL) {
+            tile(w, in + p, cin, ld, rows, nv, masked, tail, left, b, r, o, pfw, pfx, 0, 1, act);
+        } else if (pfw != NULL) {
+            tile(w, in + p, cin, ld, rows, nv, masked, tail, left, b, r, o, pfw, pfx, 1, 0, act);
+        } else {
+            tile(w, in + p, cin, ld, rows, nv, masked, tail, left, b, r, o, pfw, pfx, 0, 0, act);
+        }
     }
 }
 
@@ -212,6 +252,25 @@ static void strip_part(const float *in, size_t cin, size_t ld, const float *weig
 
 /* grt_pf (x86/gemm_epilogue.h): the next block's weight lines a channel tile prefetches. */
 
+
+/* One input channel of a channel tile: nj weight vectors, each of the CNP pixels of x
+ * (at off[q]) broadcast into nj FMAs. */
+GRT_INLINE void channel_k(__m256 *acc, const float *w, size_t wstride, const float *x,
+                          const size_t *off, int nj) {
+    __m256 wv[CNJ];
+#pragma GCC unroll 4
+    for (int j = 0; j < nj; j++) {
+        wv[j] = _mm256_loadu_ps(w + j * wstride);
+    }
+#pragma GCC unroll 4
+    for (int q = 0; q < CNP; q++) {
+        const __m256 xb = _mm256_broadcast_ss(x + off[q]);
+#pragma GCC unroll 4
+        for (int j = 0; j < nj; j++) {
+            acc[q * nj + j] = _mm256_fmadd_ps(xb, wv[j], acc[q * nj + j]);
+        }
+    }
+}
 
 /* Channel tile: np <= CNP pixels x nj (constant) ymm of 8 output channels, the first
  * nch <= 8 nj of them stored. w: packed tile of the first 8 channels (the next tiles follow
@@ -239,22 +298,22 @@ GRT_INLINE void channel_tile(const float *w, size_t wstride, const float *x, siz
     for (int q = 0; q < CNP; q++) {
         off[q] = (size_t)q < np ? (size_t)q : np - 1;
     }
+    /* The first pw.left input channels also prefetch a line each; the rest have nothing
+     * else in the loop (see tile()). */
     grt_pf_walk pw = grt_pf_begin(pf, MR);
-    for (size_t ci = 0; ci < cin; ci++) {
-        __m256 wv[CNJ];
-#pragma GCC unroll 4
-        for (int j = 0; j < nj; j++) {
-            wv[j] = _mm256_loadu_ps(w + j * wstride);
-        }
-#pragma GCC unroll 4
-        for (int q = 0; q < CNP; q++) {
-            const __m256 xb = _mm256_broadcast_ss(x + off[q]);
-#pragma GCC unroll 4
-            for (int j = 0; j < nj; j++) {
-                acc[q * nj + j] = _mm256_fmadd_ps(xb, wv[j], acc[q * nj + j]);
-            }
-        }
+    const size_t npf = pw.left < cin ? pw.left : cin;
+    for (size_t ci = 0; ci < npf; ci++) {
+        channel_k(acc, w, wstride, x, off, nj);
         grt_pf_next(&pw, pf, MR);
+        x += ld;
+        w += MR;
+    }
+    /* One channel per iteration: two let the compiler interleave them, and with all 16
+     * registers taken by one it then reads the weights as FMA memory operands (26 loads
+     * per 24 FMAs). */
+    const float *const wend = w + (cin - npf) * MR;
+    while (w != wend) {
+        channel_k(acc, w, wstride, x, off, nj);
         x += ld;
         w += MR;
     }
