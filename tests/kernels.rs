@@ -880,6 +880,8 @@ fn conv_row_bands() {
         (ConvOp::Depthwise, 3, 3, (28, 28), (3, 2, 1)),
         (ConvOp::Depthwise, 4, 4, (30, 37), (5, 2, 2)),
         (ConvOp::Depthwise, 2, 2, (14, 14), (5, 1, 2)),
+        (ConvOp::Depthwise, 3, 3, (14, 14), (3, 1, 1)),
+        (ConvOp::Depthwise, 2, 2, (13, 16), (3, 1, 1)),
         (ConvOp::Depthwise, 3, 3, (56, 40), (3, 1, 1)),
         (ConvOp::Depthwise, 2, 2, (9, 7), (3, 2, 1)),
         (ConvOp::Dense, 3, 16, (33, 40), (3, 2, 1)),
