@@ -278,8 +278,8 @@ DW_INLINE void cv2_tile(const float *tp, size_t cstride, const float *wp, size_t
 
 /* K = 3, stride 2, pad 1 over output rows y0 .. y1. Returns 0 (nothing done) when the
  * tables do not fit the stack buffers. */
-static int cv2_run(const cv_geom *g, const float *bias, const float *residual, float *out,
-                   int act) {
+DW_INLINE int cv2_run(const cv_geom *g, const float *bias, const float *residual, float *out,
+                      int act) {
     const size_t kk = (size_t)(CV2_K * CV2_K);
     const size_t cpad = (g->cout + CV2_MR - 1) / CV2_MR * CV2_MR;
     const size_t ch = CV2_CH;
@@ -341,11 +341,23 @@ static int cv2_run(const cv_geom *g, const float *bias, const float *residual, f
     return 1;
 }
 
+/* A copy with ReLU (the stem's activation) constant: a switch on act per stored vector
+ * cost 7% of the instructions of a 3 -> 16 stem (callgrind, AVX2). */
+static int cv2_run_relu(const cv_geom *g, const float *bias, const float *residual, float *out) {
+    return cv2_run(g, bias, residual, out, GRT_ACT_RELU);
+}
+
+static int cv2_run_any(const cv_geom *g, const float *bias, const float *residual, float *out,
+                       int act) {
+    return cv2_run(g, bias, residual, out, act);
+}
+
 static void cv_k3(const cv_geom *g, const float *bias, const float *residual, float *out,
                   size_t stride, int act) {
     if (stride == 1) {
         cv_all(g, bias, residual, out, act, 3, 1);
-    } else if (!cv2_run(g, bias, residual, out, act)) {
+    } else if (!(act == GRT_ACT_RELU ? cv2_run_relu(g, bias, residual, out)
+                                     : cv2_run_any(g, bias, residual, out, act))) {
         cv_all(g, bias, residual, out, act, 3, 2);
     }
 }
