@@ -298,8 +298,8 @@ DW_INLINE int dw_s2k3_aligned_fits(const float *in, size_t w, size_t stride, siz
 #endif
 
 DW_INLINE void dw_k3(const float *in, size_t c, size_t h, size_t w, const float *weight,
-                  const float *bias, const float *residual, float *out, size_t oh, size_t ow,
-                  size_t stride, size_t pad, size_t y0, size_t y1, int act) {
+                     const float *bias, const float *residual, float *out, size_t oh,
+                     size_t ow, size_t stride, size_t pad, size_t y0, size_t y1, int act) {
     const int whole = y0 == 0 && y1 == oh; /* flat and paired paths do whole planes */
     vf wt[9];
 #if VF_LANES == 16
@@ -320,8 +320,8 @@ DW_INLINE void dw_k3(const float *in, size_t c, size_t h, size_t w, const float 
 }
 
 DW_INLINE void dw_k5(const float *in, size_t c, size_t h, size_t w, const float *weight,
-                  const float *bias, const float *residual, float *out, size_t oh, size_t ow,
-                  size_t stride, size_t pad, size_t y0, size_t y1, int act) {
+                     const float *bias, const float *residual, float *out, size_t oh,
+                     size_t ow, size_t stride, size_t pad, size_t y0, size_t y1, int act) {
     const int whole = y0 == 0 && y1 == oh; /* flat and paired paths do whole planes */
     vf wt[25];
     if (dw_flat_fits(h, w, 5, stride, pad)) {
@@ -337,8 +337,9 @@ DW_INLINE void dw_k5(const float *in, size_t c, size_t h, size_t w, const float 
 
 /* Any k <= DW_KMAX: runtime k, one output row per tile. */
 DW_INLINE void dw_kany(const float *in, size_t c, size_t h, size_t w, const float *weight,
-                    const float *bias, const float *residual, float *out, size_t oh, size_t ow,
-                    size_t k, size_t stride, size_t pad, size_t y0, size_t y1, int act) {
+                       const float *bias, const float *residual, float *out, size_t oh,
+                       size_t ow, size_t k, size_t stride, size_t pad, size_t y0, size_t y1,
+                       int act) {
     const int whole = y0 == 0 && y1 == oh;
     vf wt[DW_KMAX * DW_KMAX];
     const int K = (int)k;
