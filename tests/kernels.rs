@@ -679,6 +679,19 @@ proptest! {
         }
     }
 
+    /// Stride 1 with "same" padding on planes up to 20 wide: the x86 flat mode (up to 16
+    /// columns on AVX2) and its neighbours, with row tails of every length, which the
+    /// plain-store tails (kernels/x86/store_tail.h) must write exactly; window_strategy
+    /// reaches these shapes in a few percent of cases.
+    #[test]
+    fn dwconv_same_random(c in 1usize..=12, h in 1usize..=30, w in 1usize..=20,
+                          k in prop_oneof![Just(3usize), Just(5)], epi in epi_strategy(),
+                          seed in any::<u64>()) {
+        for ks in runnable() {
+            check_conv(ks, Conv::depthwise(c, (h, w), (k, 1, k / 2)), epi, seed);
+        }
+    }
+
     #[test]
     fn conv1x1_random(cin in 1usize..=80, cout in 1usize..=40, hw in 1usize..=100,
                       epi in epi_strategy(), seed in any::<u64>()) {
@@ -884,6 +897,13 @@ fn conv_row_bands() {
         (ConvOp::Depthwise, 2, 2, (13, 16), (3, 1, 1)),
         (ConvOp::Depthwise, 3, 3, (56, 40), (3, 1, 1)),
         (ConvOp::Depthwise, 2, 2, (9, 7), (3, 2, 1)),
+        // stride-1 "same" planes up to 16 wide (the x86 flat mode): narrower than a
+        // vector, one column, and tall ones
+        (ConvOp::Depthwise, 3, 3, (7, 7), (3, 1, 1)),
+        (ConvOp::Depthwise, 2, 2, (6, 1), (3, 1, 1)),
+        (ConvOp::Depthwise, 2, 2, (9, 16), (5, 1, 2)),
+        (ConvOp::Depthwise, 2, 2, (700, 16), (3, 1, 1)),
+        (ConvOp::Depthwise, 1, 1, (1300, 5), (5, 1, 2)),
         (ConvOp::Dense, 3, 16, (33, 40), (3, 2, 1)),
         (ConvOp::Dense, 2, 5, (12, 70), (3, 1, 1)),
         (ConvOp::Dense, 3, 6, (17, 19), (5, 2, 2)),

@@ -15,8 +15,9 @@
  *   4 x 2: the 9..16 pixels left at the end of a row.
  *   8 x 1: the 1..8 pixels left; 8 accumulators keep 8 FMAs in flight (4-cycle latency,
  *          2 ports).
- * The last vector of a partial strip is masked (vmaskmovps): masked lanes are neither read
- * nor written. Rows past cout run on the zero padding of the packed weights; their bias,
+ * The last vector of a partial strip is loaded under a mask (vmaskmovps: masked lanes are
+ * not read) and stored with plain 4/2/1-float stores (x86/store_tail.h; a vmaskmovps store
+ * is microcoded on AMD Zen 3, about 14 cycles): no lane past the strip is written. Rows past cout run on the zero padding of the packed weights; their bias,
  * residual and out are never touched. Accumulators start at the bias, so the bias is the
  * first term of the sum (the scalar kernel adds it last; the tolerance of tests/kernels.rs
  * allows for the order).
@@ -56,6 +57,7 @@
 #include <immintrin.h>
 #include "ghostrt_kernels.h"
 #include "x86/gemm_epilogue.h"
+#include "x86/store_tail.h"
 
 #define MR 8 /* output channels per packed tile */
 #define NV 3 /* pixel vectors of a full strip */
@@ -133,7 +135,7 @@ GRT_INLINE void tile_k(__m256 *acc, const float *w, const float *x, int rows, in
  * FMA ports, is the limit. 35 instructions per 12 FMAs before (prefetch tests, loop
  * counter every channel), 40 per 24 now (GCC 12, -O2). */
 GRT_INLINE void tile(const float *w, const float *x, size_t cin, size_t ld, int rows, int nv,
-                     int masked, __m256i tail, size_t nrows, const float *bias,
+                     int masked, __m256i tail, size_t tn, size_t nrows, const float *bias,
                      const float *res, float *out, const float *pfw, const float *pfx,
                      int pf_w, int pf_x, int act) {
     __m256 acc[MR * NV];
@@ -198,7 +200,7 @@ GRT_INLINE void tile(const float *w, const float *x, size_t cin, size_t ld, int 
         for (int v = 0; v < nv; v++) {
             float *o = out + (size_t)r * ld + 8 * v;
             if (masked && v == nv - 1) {
-                _mm256_maskstore_ps(o, tail, acc[r * nv + v]);
+                grt_store_first_ps256(o, acc[r * nv + v], tn);
             } else {
                 _mm256_storeu_ps(o, acc[r * nv + v]);
             }
@@ -210,7 +212,7 @@ GRT_INLINE void tile(const float *w, const float *x, size_t cin, size_t ld, int 
  * (4 or 8) output channels. */
 GRT_INLINE void strip(const float *in, size_t cin, size_t ld, const float *weight,
                       const float *bias, const float *residual, float *out, size_t cout,
-                      int act, size_t p, int rows, int nv, int masked, __m256i tail,
+                      int act, size_t p, int rows, int nv, int masked, __m256i tail, size_t tn,
                       int pf, int next) {
     for (size_t co = 0; co < cout; co += (size_t)rows) {
         const float *pfw = pf && co % MR == 0 && co + MR < cout
@@ -225,13 +227,13 @@ GRT_INLINE void strip(const float *in, size_t cin, size_t ld, const float *weigh
         const float *pfx = co == 0 && next ? in + p + STRIP : NULL;
         float *o = out + co * ld + p;
         if (pfx != NULL && pfw != NULL) {
-            tile(w, in + p, cin, ld, rows, nv, masked, tail, left, b, r, o, pfw, pfx, 1, 1, act);
+            tile(w, in + p, cin, ld, rows, nv, masked, tail, tn, left, b, r, o, pfw, pfx, 1, 1, act);
         } else if (pfx != NULL) {
-            tile(w, in + p, cin, ld, rows, nv, masked, tail, left, b, r, o, pfw, pfx, 0, 1, act);
+            tile(w, in + p, cin, ld, rows, nv, masked, tail, tn, left, b, r, o, pfw, pfx, 0, 1, act);
         } else if (pfw != NULL) {
-            tile(w, in + p, cin, ld, rows, nv, masked, tail, left, b, r, o, pfw, pfx, 1, 0, act);
+            tile(w, in + p, cin, ld, rows, nv, masked, tail, tn, left, b, r, o, pfw, pfx, 1, 0, act);
         } else {
-            tile(w, in + p, cin, ld, rows, nv, masked, tail, left, b, r, o, pfw, pfx, 0, 0, act);
+            tile(w, in + p, cin, ld, rows, nv, masked, tail, tn, left, b, r, o, pfw, pfx, 0, 0, act);
         }
     }
 }
@@ -240,13 +242,14 @@ GRT_INLINE void strip(const float *in, size_t cin, size_t ld, const float *weigh
 static void strip_part(const float *in, size_t cin, size_t ld, const float *weight,
                        const float *bias, const float *residual, float *out, size_t cout,
                        int act, size_t p, size_t n, int pf) {
-    const __m256i tail = grt_mask_avx2(n - 8 * ((n - 1) / 8));
+    const size_t tn = n - 8 * ((n - 1) / 8); /* lanes of the last vector */
+    const __m256i tail = grt_mask_avx2(tn);
     if (n > 16) {
-        strip(in, cin, ld, weight, bias, residual, out, cout, act, p, 4, 3, 1, tail, pf, 0);
+        strip(in, cin, ld, weight, bias, residual, out, cout, act, p, 4, 3, 1, tail, tn, pf, 0);
     } else if (n > 8) {
-        strip(in, cin, ld, weight, bias, residual, out, cout, act, p, 4, 2, 1, tail, pf, 0);
+        strip(in, cin, ld, weight, bias, residual, out, cout, act, p, 4, 2, 1, tail, tn, pf, 0);
     } else {
-        strip(in, cin, ld, weight, bias, residual, out, cout, act, p, 8, 1, 1, tail, pf, 0);
+        strip(in, cin, ld, weight, bias, residual, out, cout, act, p, 8, 1, 1, tail, tn, pf, 0);
     }
 }
 
@@ -344,7 +347,7 @@ GRT_INLINE void channel_tile(const float *w, size_t wstride, const float *x, siz
             if (res != NULL) {
                 v = _mm_add_ps(v, _mm_maskload_ps(res + ch * ld, pm));
             }
-            _mm_maskstore_ps(out + ch * ld, pm, grt_act_sse(v, act));
+            grt_store_first_ps128(out + ch * ld, grt_act_sse(v, act), np);
         }
     }
 }
@@ -438,7 +441,7 @@ void grt_f32_conv1x1_avx2(const float *in, size_t cin, size_t hw, size_t ld, con
     size_t p = 0;
     int pf = 1; /* the first strip prefetches; later strips find the weights in L2 */
     for (; p + STRIP <= hw; p += STRIP) {
-        strip(in, cin, ld, weight, bias, residual, out, cout, act, p, 4, NV, 0, all, pf,
+        strip(in, cin, ld, weight, bias, residual, out, cout, act, p, 4, NV, 0, all, 8, pf,
               p + STRIP < hw);
         pf = 0;
     }

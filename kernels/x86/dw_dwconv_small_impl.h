@@ -133,9 +133,9 @@ DW_INLINE void dw_pair_tile(const float *plane, ptrdiff_t iy, ptrdiff_t h, ptrdi
         }
     }
     y = vf_act(y, act);
-    vf_store_mask(out, lo, y);
+    vf_store_first(out, y, ow);
     if (two) {
-        vf_store_mask_at(out, up, hi, y);
+        vf_store_upper_first(out + ow, y, ow);
     }
 }
 

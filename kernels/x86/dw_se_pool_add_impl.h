@@ -100,7 +100,7 @@ static inline void px_scale(const float *x, size_t n, float g, float *out) {
     }
     if (i < n) {
         const vmask m = vf_mask_first(n - i);
-        vf_store_mask(out + i, m, vf_mul(vf_load_mask(x + i, 0, m), gv));
+        vf_store_first(out + i, vf_mul(vf_load_mask(x + i, 0, m), gv), n - i);
     }
 }
 
@@ -131,7 +131,7 @@ static inline void px_add(const float *a, const float *b, float *out, size_t n, 
     if (i < n) {
         const vmask m = vf_mask_first(n - i);
         const vf x = vf_add(vf_load_mask(a + i, 0, m), vf_load_mask(b + i, 0, m));
-        vf_store_mask(out + i, m, vf_act(x, act));
+        vf_store_first(out + i, vf_act(x, act), n - i);
     }
 }
 

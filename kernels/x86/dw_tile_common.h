@@ -20,7 +20,7 @@ DW_INLINE vf dw_load_cols(const float *row, ptrdiff_t c, ptrdiff_t w, const int 
 }
 
 /* y = act(acc + residual) stored to out (acc already holds the bias); n < VF_LANES lanes
- * are loaded and stored under a mask. S: the stride, whose value 2 means acc holds vf_even
+ * are loaded under a mask and stored with vf_store_first (plain stores). S: the stride, whose value 2 means acc holds vf_even
  * lane order (vf_unscramble first). */
 DW_INLINE void dw_store(vf acc, float *out, const float *res, size_t n, int act, const int S) {
     vf y = S == 2 ? vf_unscramble(acc) : acc;
@@ -34,7 +34,7 @@ DW_INLINE void dw_store(vf acc, float *out, const float *res, size_t n, int act,
         if (res != NULL) {
             y = vf_add(y, vf_load_mask(res, 0, m));
         }
-        vf_store_mask(out, m, vf_act(y, act));
+        vf_store_first(out, vf_act(y, act), n);
     }
 }
 

@@ -68,6 +68,14 @@ static inline void vf_store_mask_at(float *base, ptrdiff_t off, vmask m, vf v) {
     vf_store_mask(p, m, v);
 }
 
+/* p[0..n) = v[0..n), n <= VF_LANES (a k-masked store: one fast instruction here). */
+static inline void vf_store_first(float *p, vf v, size_t n) { vf_store_mask(p, vf_mask_first(n), v); }
+/* p[0..n) = lanes VF_LANES/2 .. VF_LANES/2 + n of v, n <= VF_LANES / 2. */
+static inline void vf_store_upper_first(float *p, vf v, size_t n) {
+    vf_store_mask_at(p, -(ptrdiff_t)(VF_LANES / 2),
+                     vf_mask_range(VF_LANES / 2, VF_LANES / 2 + (ptrdiff_t)n), v);
+}
+
 /* Elements 0, 2, .., 30 (even) and 1, 3, .., 31 (odd) of the 32 floats a:b. */
 static inline vf vf_even(vf a, vf b) {
     const __m512i idx =

@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "ghostrt_kernels.h"
+#include "x86/store_tail.h"
 
 #define VF_LANES 4
 #define VF_ISA_NAME sse41
@@ -98,6 +99,13 @@ static inline void vf_store_mask(float *p, vmask m, vf v) {
             p[i] = t[i];
         }
     }
+}
+
+/* p[0..n) = v[0..n), n <= VF_LANES, with plain stores. */
+static inline void vf_store_first(float *p, vf v, size_t n) { grt_store_first_ps128(p, v, n); }
+/* p[0..n) = lanes VF_LANES/2 .. VF_LANES/2 + n of v, n <= VF_LANES / 2. */
+static inline void vf_store_upper_first(float *p, vf v, size_t n) {
+    grt_store_first_ps128(p, _mm_movehl_ps(v, v), n);
 }
 
 /* vf_store_mask at base + off, which may lie outside the buffer as long as every selected
