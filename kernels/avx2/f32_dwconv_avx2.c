@@ -7,6 +7,14 @@
  * 14x14 plane are 25 vectors. Hot cache, this machine (Zen 3 class): 336 x 14 x 14 3x3
  * 8.7 -> 10.6 and 4.9 -> 6.0 GMAC/s (busy SMT sibling), 672 x 14 x 14 8.7 -> 9.3. */
 #define DW_FLAT_MAX_W 16
+#define DW_S1_SUMS 1 /* one sum per output row (dw_dwconv_impl.h) */
+/* Row-padded mode (dw_dwconv_small_impl.h) before flat mode, for 3x3 and 5x5 up to 16
+ * columns. Callgrind, instructions per call (3x3, ReLU): 160 x 14x14 244k -> 169k, 960 x 7x7
+ * 402k -> 342k. Hot, alternating in one process on this machine (AMD EPYC): 672 x 14x14
+ * 0.54x the time, 160 x 14x14 0.71x, 960 x 7x7 0.68x, 320 x 7x7 0.82x. */
+#ifndef DW_ROWPAD_MAX_W
+#define DW_ROWPAD_MAX_W 16
+#endif
 #include "x86/dw_dwconv_impl.h"
 
 void grt_f32_dwconv_avx2(const float *in, size_t c, size_t h, size_t w, const float *weight,

@@ -7,7 +7,8 @@
  *             more taps than ymm registers; the compiler keeps the rest on the stack and
  *             the FMAs read them as memory operands)
  *   acc[2R]   R output rows x VF_LANES output columns, two sums per row (even and odd
- *             taps kx: half the FMA latency chain), started at the bias and zero
+ *             taps kx: half the FMA latency chain), started at the bias and zero; one sum
+ *             per row at stride 1 where DW_S1_SUMS is 1 (AVX2)
  *   v         the input vector of one tap: loaded once per input row and fed to every
  *             output row of the tile that uses that input row (R = 4 rows at stride 1 read
  *             R + K - 1 input rows instead of R * K)
@@ -23,7 +24,8 @@
  * once per call (a table per block and load) instead of once per tile.
  *
  * Narrow planes (dw_dwconv_small_impl.h): at stride 1 with w <= 8 vectors run over the
- * flattened plane ("flat"), at stride 2 with ow <= VF_LANES / 2 each vector holds two
+ * flattened plane ("flat"; AVX2 first tries the row-padded mode there, 3x3 and 5x5 up to
+ * 16 columns), at stride 2 with ow <= VF_LANES / 2 each vector holds two
  * output rows ("paired"), so 7-wide outputs do not leave most of a zmm idle.
  * Other K (up to DW_KMAX) take the same paths with a runtime K and one row per tile;
  * strides above 2 and larger K forward to grt_f32_dwconv_scalar.
@@ -36,6 +38,17 @@
 #define GHOSTRT_DW_DWCONV_IMPL_H
 
 #include "x86/dw_tile_common.h"
+
+/* Sums per output row at stride 1. Two (even and odd taps) halve the FMA latency chain but
+ * with R = 4 rows take 8 accumulators, which with the 9 taps of a 3x3 kernel and the input
+ * vector overflow 16 vector registers (AVX2, SSE): the taps were reloaded from the stack
+ * and every accumulator started with a register copy. With one sum per row the R rows of a
+ * tile and consecutive tiles (independent) keep the FMA ports busy: 7-10% fewer
+ * instructions at 28x28-112x112 (callgrind, AVX2). The AVX2 file defines 1; the SSE kernel
+ * (unmeasured) and the AVX-512 one (32 registers) keep two. */
+#ifndef DW_S1_SUMS
+#define DW_S1_SUMS 2
+#endif
 
 /* Loads per input row of one block: K vectors at stride 1, pairs (even/odd split) at
  * stride 2; slot l of a stride-2 block is the first (l even) or second vector of pair
@@ -74,7 +87,7 @@ DW_INLINE void dw_row_taps(vf *acc, const float *row, ptrdiff_t ix0, const vmask
             for (int j = 0; j < R; j++) {
                 const int ky = r - j;
                 if (ky >= 0 && ky < K) {
-                    vf *a = &acc[2 * j + (kx & 1)];
+                    vf *a = &acc[2 * j + (DW_S1_SUMS == 2 ? (kx & 1) : 0)];
                     *a = vf_fma(v, wt[ky * K + kx], *a);
                 }
             }
@@ -110,12 +123,16 @@ DW_INLINE void dw_block(const float *plane, ptrdiff_t iy0, ptrdiff_t h, ptrdiff_
                         ptrdiff_t ix0, const vmask *m, const vf *wt, vf bias, float *out,
                         const float *res, size_t ow, size_t n, int act, const int K,
                         const int S, const int R, const int masked, const int clip) {
-    /* Two sums per output row (even and odd kx) halve the FMA latency chain. */
+    /* Stride 2: two sums per output row (even and odd kx) halve the FMA latency chain.
+     * Stride 1: one (DW_S1_SUMS), see there. */
+    const int two = S == 2 || DW_S1_SUMS == 2;
     vf acc[8];
 #pragma GCC unroll 4
     for (int j = 0; j < R; j++) {
         acc[2 * j] = bias;
-        acc[2 * j + 1] = vf_zero();
+        if (two) {
+            acc[2 * j + 1] = vf_zero();
+        }
     }
 #pragma GCC unroll 16
     for (int r = 0; r < (R - 1) * S + K; r++) {
@@ -127,7 +144,8 @@ DW_INLINE void dw_block(const float *plane, ptrdiff_t iy0, ptrdiff_t h, ptrdiff_
 #pragma GCC unroll 4
     for (int j = 0; j < R; j++) {
         const float *rj = res != NULL ? res + j * ow : NULL;
-        dw_store(vf_add(acc[2 * j], acc[2 * j + 1]), out + j * ow, rj, masked ? n : VF_LANES,
+        dw_store(two ? vf_add(acc[2 * j], acc[2 * j + 1]) : acc[2 * j], out + j * ow, rj,
+                 masked ? n : VF_LANES,
                  act, S);
     }
 }
@@ -308,6 +326,12 @@ DW_INLINE void dw_k3(const float *in, size_t c, size_t h, size_t w, const float 
         return;
     }
 #endif
+#ifdef DW_ROWPAD_MAX_W
+    if (dw_rowpad_fits(h, w, 3, stride, pad)) {
+        dw_rowpad(in, c, h, w, weight, bias, residual, out, y0, y1, act, 3);
+        return;
+    }
+#endif
     if (dw_flat_fits(h, w, 3, stride, pad)) {
         dw_flat(in, c, h, w, weight, bias, residual, out, y0, y1, act, 3);
     } else if (stride == 1) {
@@ -324,6 +348,12 @@ DW_INLINE void dw_k5(const float *in, size_t c, size_t h, size_t w, const float 
                      size_t ow, size_t stride, size_t pad, size_t y0, size_t y1, int act) {
     const int whole = y0 == 0 && y1 == oh; /* flat and paired paths do whole planes */
     vf wt[25];
+#ifdef DW_ROWPAD_MAX_W
+    if (dw_rowpad_fits(h, w, 5, stride, pad)) {
+        dw_rowpad(in, c, h, w, weight, bias, residual, out, y0, y1, act, 5);
+        return;
+    }
+#endif
     if (dw_flat_fits(h, w, 5, stride, pad)) {
         dw_flat(in, c, h, w, weight, bias, residual, out, y0, y1, act, 5);
     } else if (stride == 1) {

@@ -93,6 +93,165 @@ DW_INLINE void dw_flat(const float *in, size_t c, size_t h, size_t w, const floa
     }
 }
 
+#ifdef DW_ROWPAD_MAX_W
+/* Row-padded mode (stride 1, same padding, K in {3, 5}, w <= DW_ROWPAD_MAX_W; enabled per
+ * ISA by defining DW_ROWPAD_MAX_W). One channel at a time, its plane is copied into a
+ * zero-bordered scratch whose rows are rs = w + pad floats apart: the pad zero columns right
+ * of a row are the left padding of the next one, and pad zero rows stand above and below.
+ * Each output row is then ceil(w / VF_LANES) vectors of K*K FMAs on plain loads (the
+ * compiler folds them into the FMAs as memory operands), taps in registers; lanes past
+ * column w-1 read the pad column and the next row and are not stored.
+ * It replaces flat mode for these planes. Flat mode walks every channel per vector position
+ * (672 planes of 14x14, 527 KB, re-read from L3 for each of 25 positions) and loads each
+ * tap under a mask after a broadcast of its weight: 62 instructions per output vector for
+ * 160 x 14x14 3x3 and 68 for 960 x 7x7 (callgrind, AVX2). The scratch is on the stack and
+ * only image rows are written into it, so its zero border rows and columns stay zero. */
+#define DW_RP_SCRATCH 6144 /* floats: 24 KB each for the padded input and the output grid */
+#define DW_RP_LEAD VF_LANES /* zeros before the first row: its left padding */
+
+DW_INLINE int dw_rowpad_fits(size_t h, size_t w, size_t k, size_t stride, size_t pad) {
+    return stride == 1 && 2 * pad + 1 == k && (k == 3 || k == 5) && w <= DW_ROWPAD_MAX_W &&
+           DW_RP_LEAD + (h + 2 * pad) * (w + pad) + 2 * VF_LANES + 8 <= DW_RP_SCRATCH;
+    /* (the output grid, h (w + pad) + VF_LANES floats, is smaller) */
+}
+
+/* Vectors [0, nq) of the flattened padded grid (position q = (y - y0) rs + x): K*K taps
+ * each, kernel row ky from row[ky] + q, into o. Row pointers, not ky * rs offsets: every
+ * load is base + index + constant and becomes an FMA memory operand. */
+DW_INLINE void dw_rp_flat(const float *const *row, size_t nq, const vf *wt, vf bias, float *o,
+                          const int K, const int RS) {
+    /* RS > 0: the row stride as a constant; then all taps are constant displacements from
+     * row[0] (one pointer register instead of K). */
+    for (size_t q = 0; q < nq; q += VF_LANES) {
+        vf acc = bias;
+#pragma GCC unroll 5
+        for (int ky = 0; ky < K; ky++) {
+#pragma GCC unroll 5
+            for (int kx = 0; kx < K; kx++) {
+                const float *p = RS > 0 ? row[0] + ky * RS : row[ky];
+                acc = vf_fma(vf_load(p + q + kx), wt[ky * K + kx], acc);
+            }
+        }
+        vf_store(o + q, acc);
+    }
+}
+
+/* One output row from grid row g: + residual row ry (or NULL), act, stored to oy. spill:
+ * the last vector is stored whole (see dw_rowpad_w). */
+DW_INLINE void dw_rp_out_row(const float *g, float *oy, const float *ry, size_t w, size_t tail,
+                             vmask tm, const int spill, int act) {
+    size_t x = 0;
+    for (; x + VF_LANES <= w; x += VF_LANES) {
+        vf v = vf_load(g + x);
+        if (ry != NULL) {
+            v = vf_add(v, vf_load(ry + x));
+        }
+        vf_store(oy + x, vf_act(v, act));
+    }
+    if (tail != 0) {
+        vf v = vf_load(g + x);
+        if (ry != NULL) {
+            v = vf_add(v, vf_load_mask(ry + x, 0, tm));
+        }
+        v = vf_act(v, act);
+        if (spill) {
+            vf_store(oy + x, v);
+        } else {
+            vf_store_first(oy + x, v, tail);
+        }
+    }
+}
+
+DW_INLINE void dw_rowpad_w(const float *in, size_t c, size_t h, size_t w_, const float *weight,
+                           const float *bias, const float *residual, float *out, size_t y0,
+                           size_t y1, int act, const int K, const int WC) {
+    /* WC > 0: the width as a constant (== w_), so the column loops unroll and the tail,
+     * spill and row strides fold. */
+    const size_t w = WC > 0 ? (size_t)WC : w_;
+    float scr[DW_RP_SCRATCH] __attribute__((aligned(64)));
+    float osc[DW_RP_SCRATCH] __attribute__((aligned(64)));
+    const size_t pad = (size_t)K / 2, rs = w + pad;
+    const size_t used = DW_RP_LEAD + (h + 2 * pad) * rs + 2 * VF_LANES + 8;
+    for (size_t i = 0; i < used; i++) {
+        scr[i] = 0.0f;
+    }
+    /* Image rows needed by output rows [y0, y1). */
+    const size_t r0 = y0 > pad ? y0 - pad : 0;
+    const size_t r1 = y1 + pad < h ? y1 + pad : h;
+    const size_t tail = w % VF_LANES; /* lanes of a row's last vector, 0: all */
+    const vmask tm = vf_mask_first(tail);
+    /* A row's last vector may be stored whole when the lanes past the row land on the next
+     * row of this band, which is stored after it (all of it: w >= VF_LANES / 2), and that
+     * row's residual is not out itself (read after this store). */
+    const int spill = 2 * w >= VF_LANES && residual != out;
+    const size_t nq = (y1 - y0) * rs;
+    /* Tap (ky, 0) of output (y0, 0): scratch row y0 + ky, column -pad. */
+    const float *row[5];
+#pragma GCC unroll 5
+    for (int ky = 0; ky < K; ky++) {
+        row[ky] = scr + DW_RP_LEAD + (y0 + (size_t)ky) * rs - pad;
+    }
+    vf wt[25];
+    for (size_t ch = 0; ch < c; ch++) {
+        const float *wk = weight + ch * (size_t)(K * K);
+#pragma GCC unroll 25
+        for (int t = 0; t < K * K; t++) {
+            wt[t] = vf_set1(wk[t]);
+        }
+        const vf b = vf_set1(bias != NULL ? bias[ch] : 0.0f);
+        const float *src = in + ch * h * w;
+        /* Image row r goes to scratch row r + pad; only columns [0, w) are written. */
+        for (size_t r = r0; r < r1; r++) {
+            float *d = scr + DW_RP_LEAD + (r + pad) * rs;
+            const float *sr = src + r * w;
+            size_t x = 0;
+            for (; x + VF_LANES <= w; x += VF_LANES) {
+                vf_store(d + x, vf_load(sr + x));
+            }
+            if (x < w) {
+                if (w >= VF_LANES) { /* the last VF_LANES columns again, overlapping */
+                    vf_store(d + w - VF_LANES, vf_load(sr + w - VF_LANES));
+                } else {
+                    /* All VF_LANES lanes: those past w are zero and land on the pad
+                     * columns and the next scratch row (written after this one, or a zero
+                     * border row, or the zeroed tail). */
+                    vf_store(d, vf_load_mask(sr, 0, tm));
+                }
+            }
+        }
+        dw_rp_flat(row, nq, wt, b, osc, K, WC > 0 ? WC + K / 2 : 0);
+        /* Output rows out of the grid (skipping its pad columns), with the epilogue; the
+         * band's last row never spills. */
+        float *o = out + ch * h * w;
+        const float *res = residual != NULL ? residual + ch * h * w : NULL;
+        const size_t yspill = spill ? y1 - 1 : y0;
+        size_t y = y0;
+        for (; y < yspill; y++) {
+            dw_rp_out_row(osc + (y - y0) * rs, o + y * w, res != NULL ? res + y * w : NULL, w,
+                          tail, tm, 1, act);
+        }
+        for (; y < y1; y++) {
+            dw_rp_out_row(osc + (y - y0) * rs, o + y * w, res != NULL ? res + y * w : NULL, w,
+                          tail, tm, 0, act);
+        }
+    }
+}
+
+/* The 7- and 14-wide planes of a 224 input (and of RepGhostNet's and GhostNet's last two
+ * stages) with the width constant; others at run time. */
+DW_INLINE void dw_rowpad(const float *in, size_t c, size_t h, size_t w, const float *weight,
+                         const float *bias, const float *residual, float *out, size_t y0,
+                         size_t y1, int act, const int K) {
+    if (w == 7) {
+        dw_rowpad_w(in, c, h, w, weight, bias, residual, out, y0, y1, act, K, 7);
+    } else if (w == 14) {
+        dw_rowpad_w(in, c, h, w, weight, bias, residual, out, y0, y1, act, K, 14);
+    } else {
+        dw_rowpad_w(in, c, h, w, weight, bias, residual, out, y0, y1, act, K, 0);
+    }
+}
+#endif
+
 /* Paired mode: with stride 2 and ow <= VF_LANES / 2 one vector holds output row oy in its
  * low half and row oy + 1 in its high half. For kernel row ky those read input rows
  * r = 2 oy - pad + ky and r + 2; one VF_LANES load from each (at the column of tap kx)
