@@ -692,6 +692,17 @@ proptest! {
         }
     }
 
+    /// The same on wider rows (17 to 70 columns: the AVX2 row-wise padded path up to 32, row
+    /// tiles above; every tail).
+    #[test]
+    fn dwconv_same_wide_random(c in 1usize..=4, h in 1usize..=20, w in 17usize..=70,
+                               k in prop_oneof![Just(3usize), Just(5)], epi in epi_strategy(),
+                               seed in any::<u64>()) {
+        for ks in runnable() {
+            check_conv(ks, Conv::depthwise(c, (h, w), (k, 1, k / 2)), epi, seed);
+        }
+    }
+
     #[test]
     fn conv1x1_random(cin in 1usize..=80, cout in 1usize..=40, hw in 1usize..=100,
                       epi in epi_strategy(), seed in any::<u64>()) {
@@ -904,6 +915,11 @@ fn conv_row_bands() {
         (ConvOp::Depthwise, 2, 2, (9, 16), (5, 1, 2)),
         (ConvOp::Depthwise, 2, 2, (700, 16), (3, 1, 1)),
         (ConvOp::Depthwise, 1, 1, (1300, 5), (5, 1, 2)),
+        // stride-1 rows of 17-32 columns through the padded scratch in chunks of rows
+        // (AVX2), and wider ones (row tiles)
+        (ConvOp::Depthwise, 2, 2, (400, 32), (3, 1, 1)),
+        (ConvOp::Depthwise, 2, 2, (300, 20), (5, 1, 2)),
+        (ConvOp::Depthwise, 2, 2, (60, 229), (3, 1, 1)),
         (ConvOp::Dense, 3, 16, (33, 40), (3, 2, 1)),
         (ConvOp::Dense, 2, 5, (12, 70), (3, 1, 1)),
         (ConvOp::Dense, 3, 6, (17, 19), (5, 2, 2)),

@@ -108,10 +108,20 @@ DW_INLINE void dw_flat(const float *in, size_t c, size_t h, size_t w, const floa
  * only image rows are written into it, so its zero border rows and columns stay zero. */
 #define DW_RP_SCRATCH 6144 /* floats: 24 KB each for the padded input and the output grid */
 #define DW_RP_LEAD VF_LANES /* zeros before the first row: its left padding */
+#ifndef DW_ROWPAD_WIDE_MAX_W
+#define DW_ROWPAD_WIDE_MAX_W 0 /* wider rows: row-wise variant up to this width */
+#endif
 
 DW_INLINE int dw_rowpad_fits(size_t h, size_t w, size_t k, size_t stride, size_t pad) {
-    return stride == 1 && 2 * pad + 1 == k && (k == 3 || k == 5) && w <= DW_ROWPAD_MAX_W &&
-           DW_RP_LEAD + (h + 2 * pad) * (w + pad) + 2 * VF_LANES + 8 <= DW_RP_SCRATCH;
+    if (stride != 1 || 2 * pad + 1 != k || (k != 3 && k != 5)) {
+        return 0;
+    }
+    if (w <= DW_ROWPAD_MAX_W) { /* the whole band in the scratch (and the grid) */
+        return DW_RP_LEAD + (h + 2 * pad) * (w + pad) + 2 * VF_LANES + 8 <= DW_RP_SCRATCH;
+    }
+    /* wide rows: chunks of at least 4 output rows */
+    return w <= DW_ROWPAD_WIDE_MAX_W &&
+           DW_RP_LEAD + (4 + 2 * pad) * (w + pad) + 2 * VF_LANES + 8 <= DW_RP_SCRATCH;
     /* (the output grid, h (w + pad) + VF_LANES floats, is smaller) */
 }
 
@@ -219,12 +229,12 @@ DW_INLINE void dw_rowpad_w(const float *in, size_t c, size_t h, size_t w_, const
                 }
             }
         }
-        dw_rp_flat(row, nq, wt, b, osc, K, WC > 0 ? WC + K / 2 : 0);
-        /* Output rows out of the grid (skipping its pad columns), with the epilogue; the
-         * band's last row never spills. */
         float *o = out + ch * h * w;
         const float *res = residual != NULL ? residual + ch * h * w : NULL;
         const size_t yspill = spill ? y1 - 1 : y0;
+        dw_rp_flat(row, nq, wt, b, osc, K, WC > 0 ? WC + K / 2 : 0);
+        /* Output rows out of the grid (skipping its pad columns), with the epilogue; the
+         * band's last row never spills. */
         size_t y = y0;
         for (; y < yspill; y++) {
             dw_rp_out_row(osc + (y - y0) * rs, o + y * w, res != NULL ? res + y * w : NULL, w,
@@ -237,8 +247,117 @@ DW_INLINE void dw_rowpad_w(const float *in, size_t c, size_t h, size_t w_, const
     }
 }
 
-/* The 7- and 14-wide planes of a 224 input (and of RepGhostNet's and GhostNet's last two
- * stages) with the width constant; others at run time. */
+/* Scratch rows for image rows [a, b) of plane src (w wide) at d (row a), rs apart: only
+ * columns [0, w) are written; zero rows for rows outside [0, h). */
+DW_INLINE void dw_rp_copy(float *d, size_t rs, const float *src, size_t h, size_t w,
+                          ptrdiff_t a, ptrdiff_t b) {
+    const ptrdiff_t ia = a > 0 ? a : 0, ib = b < (ptrdiff_t)h ? b : (ptrdiff_t)h;
+    for (ptrdiff_t r = a; r < ia; r++, d += rs) { /* above the image */
+        for (size_t x = 0; x < w; x += VF_LANES) { /* w >= VF_LANES: the last one overlaps */
+            vf_store(d + (x + VF_LANES <= w ? x : w - VF_LANES), vf_zero());
+        }
+    }
+    const float *sr = src + (size_t)ia * w;
+    for (ptrdiff_t r = ia; r < ib; r++, d += rs, sr += w) {
+        size_t x = 0;
+        for (; x + VF_LANES <= w; x += VF_LANES) {
+            vf_store(d + x, vf_load(sr + x));
+        }
+        if (x < w) { /* w >= VF_LANES here: the last VF_LANES columns again, overlapping */
+            vf_store(d + w - VF_LANES, vf_load(sr + w - VF_LANES));
+        }
+    }
+    for (ptrdiff_t r = ib > ia ? ib : ia; r < b; r++, d += rs) { /* below the image */
+        for (size_t x = 0; x < w; x += VF_LANES) {
+            vf_store(d + (x + VF_LANES <= w ? x : w - VF_LANES), vf_zero());
+        }
+    }
+}
+
+/* Wide rows (w > DW_ROWPAD_MAX_W): the same padded scratch, in chunks of output rows that
+ * fit it; each output row's vectors go from the scratch straight into out (no grid), K*K
+ * FMAs on plain loads, the row's last vector stored whole when it may spill (as in
+ * dw_rowpad_w) or else its first w % VF_LANES lanes. */
+DW_INLINE void dw_rowpad_wide(const float *in, size_t c, size_t h, size_t w_,
+                              const float *weight, const float *bias, const float *residual,
+                              float *out, size_t y0, size_t y1, int act, const int K,
+                              const int WC) {
+    const size_t w = WC > 0 ? (size_t)WC : w_;
+    float scr[DW_RP_SCRATCH] __attribute__((aligned(64)));
+    const size_t pad = (size_t)K / 2, rs = w + pad;
+    const size_t rows_max = (DW_RP_SCRATCH - DW_RP_LEAD - 2 * VF_LANES - 8) / rs - 2 * pad;
+    const size_t nrows = y1 - y0 < rows_max ? y1 - y0 : rows_max;
+    const size_t used = DW_RP_LEAD + (nrows + 2 * pad) * rs + 2 * VF_LANES + 8;
+    for (size_t i = 0; i < used; i++) {
+        scr[i] = 0.0f;
+    }
+    const size_t tail = w % VF_LANES;
+    const vmask tm = vf_mask_first(tail);
+    const int spill = residual != out; /* w >= VF_LANES */
+    vf wt[25];
+    for (size_t ch = 0; ch < c; ch++) {
+        const float *wk = weight + ch * (size_t)(K * K);
+#pragma GCC unroll 25
+        for (int t = 0; t < K * K; t++) {
+            wt[t] = vf_set1(wk[t]);
+        }
+        const vf b = vf_set1(bias != NULL ? bias[ch] : 0.0f);
+        const float *src = in + ch * h * w;
+        float *o = out + ch * h * w;
+        const float *res = residual != NULL ? residual + ch * h * w : NULL;
+        for (size_t cy0 = y0; cy0 < y1; cy0 += nrows) {
+            const size_t cy1 = y1 - cy0 < nrows ? y1 : cy0 + nrows;
+            /* scratch row i = image row cy0 - pad + i */
+            dw_rp_copy(scr + DW_RP_LEAD, rs, src, h, w, (ptrdiff_t)cy0 - (ptrdiff_t)pad,
+                       (ptrdiff_t)(cy1 + pad));
+            const size_t yspill = spill ? y1 - 1 : y0;
+            for (size_t y = cy0; y < cy1; y++) {
+                const float *p = scr + DW_RP_LEAD + (y - cy0) * rs - pad;
+                float *oy = o + y * w;
+                const float *ry = res != NULL ? res + y * w : NULL;
+                size_t x = 0;
+                for (; x + VF_LANES <= w; x += VF_LANES) {
+                    vf acc = b;
+#pragma GCC unroll 5
+                    for (int ky = 0; ky < K; ky++) {
+#pragma GCC unroll 5
+                        for (int kx = 0; kx < K; kx++) {
+                            acc = vf_fma(vf_load(p + (size_t)ky * rs + x + (size_t)kx),
+                                         wt[ky * K + kx], acc);
+                        }
+                    }
+                    if (ry != NULL) {
+                        acc = vf_add(acc, vf_load(ry + x));
+                    }
+                    vf_store(oy + x, vf_act(acc, act));
+                }
+                if (tail != 0) {
+                    vf acc = b;
+#pragma GCC unroll 5
+                    for (int ky = 0; ky < K; ky++) {
+#pragma GCC unroll 5
+                        for (int kx = 0; kx < K; kx++) {
+                            acc = vf_fma(vf_load(p + (size_t)ky * rs + x + (size_t)kx),
+                                         wt[ky * K + kx], acc);
+                        }
+                    }
+                    if (ry != NULL) {
+                        acc = vf_add(acc, vf_load_mask(ry + x, 0, tm));
+                    }
+                    acc = vf_act(acc, act);
+                    if (y < yspill) {
+                        vf_store(oy + x, acc); /* lanes past the row: the next row's start */
+                    } else {
+                        vf_store_first(oy + x, acc, tail);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/* The 7-, 14- and 28-wide planes of a 224 input with the width constant; others at run
+ * time. */
 DW_INLINE void dw_rowpad(const float *in, size_t c, size_t h, size_t w, const float *weight,
                          const float *bias, const float *residual, float *out, size_t y0,
                          size_t y1, int act, const int K) {
@@ -246,8 +365,12 @@ DW_INLINE void dw_rowpad(const float *in, size_t c, size_t h, size_t w, const fl
         dw_rowpad_w(in, c, h, w, weight, bias, residual, out, y0, y1, act, K, 7);
     } else if (w == 14) {
         dw_rowpad_w(in, c, h, w, weight, bias, residual, out, y0, y1, act, K, 14);
-    } else {
+    } else if (w <= DW_ROWPAD_MAX_W) {
         dw_rowpad_w(in, c, h, w, weight, bias, residual, out, y0, y1, act, K, 0);
+    } else if (w == 28) {
+        dw_rowpad_wide(in, c, h, w, weight, bias, residual, out, y0, y1, act, K, 28);
+    } else {
+        dw_rowpad_wide(in, c, h, w, weight, bias, residual, out, y0, y1, act, K, 0);
     }
 }
 #endif
