@@ -920,6 +920,9 @@ fn conv_row_bands() {
         (ConvOp::Depthwise, 2, 2, (400, 32), (3, 1, 1)),
         (ConvOp::Depthwise, 2, 2, (300, 20), (5, 1, 2)),
         (ConvOp::Depthwise, 2, 2, (60, 229), (3, 1, 1)),
+        // the widths AVX2 specializes (constant 56 and 112)
+        (ConvOp::Depthwise, 3, 3, (20, 56), (3, 1, 1)),
+        (ConvOp::Depthwise, 2, 2, (9, 112), (3, 1, 1)),
         (ConvOp::Dense, 3, 16, (33, 40), (3, 2, 1)),
         (ConvOp::Dense, 2, 5, (12, 70), (3, 1, 1)),
         (ConvOp::Dense, 3, 6, (17, 19), (5, 2, 2)),

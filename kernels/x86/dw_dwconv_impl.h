@@ -335,6 +335,20 @@ DW_INLINE void dw_k3(const float *in, size_t c, size_t h, size_t w, const float 
     if (dw_flat_fits(h, w, 3, stride, pad)) {
         dw_flat(in, c, h, w, weight, bias, residual, out, y0, y1, act, 3);
     } else if (stride == 1) {
+#ifdef DW_CONST_WIDTHS
+        /* The 56- and 112-wide planes of a 224 input with the width constant: every tap of
+         * a tile is a constant displacement from one row pointer. */
+        if (w == 56 && pad == 1) {
+            dw_channels(in, c, h, 56, weight, bias, residual, out, oh, 56, 1, y0, y1, act, wt, 3,
+                        1, 4);
+            return;
+        }
+        if (w == 112 && pad == 1) {
+            dw_channels(in, c, h, 112, weight, bias, residual, out, oh, 112, 1, y0, y1, act, wt,
+                        3, 1, 4);
+            return;
+        }
+#endif
         dw_channels(in, c, h, w, weight, bias, residual, out, oh, ow, pad, y0, y1, act, wt, 3, 1, 4);
     } else if (whole && 2 * ow <= VF_LANES) {
         dw_paired(in, c, h, w, weight, bias, residual, out, oh, ow, pad, act, wt, 3);
