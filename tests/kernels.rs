@@ -827,6 +827,75 @@ fn conv1x1_channel_tiles() {
     }
 }
 
+/// The 1x1 strips of the AVX2 kernel read the input in place when its channel rows are
+/// 32-byte aligned (ld a multiple of 8 floats from an aligned base) and through a packed copy
+/// of each 24-pixel strip otherwise (with at most 1024 input channels and 16 output channels
+/// or more). Both paths on every kernel set: the input at every float offset of a 64-byte
+/// aligned buffer, rows 196 (14x14), 200 and 56 floats apart, input channels on either side
+/// of the copy's limit; rows `ld > hw` apart must keep the pixels past hw untouched.
+#[test]
+fn conv1x1_aligned_and_packed_strips() {
+    for ks in runnable() {
+        for (case, &(cin, cout, hw, ld)) in [
+            (40, 24, 196, 196),
+            (40, 24, 196, 200),
+            (9, 17, 48, 56),
+            (3, 16, 24, 24),
+            (1024, 16, 25, 32),
+            (1025, 20, 30, 33),
+        ]
+        .iter()
+        .enumerate()
+        {
+            let mut rng = Rng(300 + case as u64);
+            let input = rng.vec(cin * ld, 2.0);
+            let weight = rng.vec(cout * cin, 1.0);
+            let (bias, res) = (rng.vec(cout, 3.0), rng.vec(cout * ld, 3.0));
+            let packed = kernels::pack_conv1x1(&weight, cin, cout, ks.conv1x1_mr);
+            let act = Act::ALL[case % 4];
+            let mut want = conv2d_ref(&input, cin, 1, ld, &weight, cout, 1, 1, 0, 1);
+            apply_epilogue(&mut want, cout, Some(&bias), Some(&res), act);
+            let mut mag = conv2d_ref(&abs(&input), cin, 1, ld, &abs(&weight), cout, 1, 1, 0, 1);
+            apply_epilogue(&mut mag, cout, Some(&abs(&bias)), Some(&abs(&res)), Act::None);
+            let mut buf = vec![0.0f32; cin * ld + 32];
+            let base = (64 - buf.as_ptr() as usize % 64) % 64 / 4;
+            for off in [0, 1, 2, 4, 8] {
+                let at = base + off;
+                buf[at..at + cin * ld].copy_from_slice(&input);
+                let mut out = vec![CANARY; cout * ld];
+                unsafe {
+                    (ks.conv1x1)(
+                        buf.as_ptr().add(at),
+                        cin,
+                        hw,
+                        ld,
+                        packed.as_ptr(),
+                        bias.as_ptr(),
+                        res.as_ptr(),
+                        out.as_mut_ptr(),
+                        cout,
+                        act,
+                    )
+                };
+                let ctx = format!("{} conv1x1 {cin}x{cout}x{hw} ld {ld} input at +{off}", ks.name);
+                for (i, &v) in out.iter().enumerate() {
+                    if i % ld >= hw {
+                        assert!(v == CANARY, "{ctx}: wrote channel {} pixel {}", i / ld, i % ld);
+                    }
+                }
+                let (got, exp): (Vec<f32>, Vec<usize>) = out
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| i % ld < hw)
+                    .map(|(i, &v)| (v, i))
+                    .unzip();
+                let w: Vec<f32> = exp.iter().map(|&i| want[i]).collect();
+                assert_close(&ctx, &got, &w, |j| tolerance(cin, mag[exp[j]], want[exp[j]]));
+            }
+        }
+    }
+}
+
 /// 1x1 conv over a pixel range of larger planes (`ld > hw`), as a thread computes its share:
 /// every range of a plane split at ragged points must equal the whole-plane result, and
 /// pixels outside the range (the other threads' part) must stay untouched.
