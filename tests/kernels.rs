@@ -856,7 +856,13 @@ fn conv1x1_aligned_and_packed_strips() {
             let mut want = conv2d_ref(&input, cin, 1, ld, &weight, cout, 1, 1, 0, 1);
             apply_epilogue(&mut want, cout, Some(&bias), Some(&res), act);
             let mut mag = conv2d_ref(&abs(&input), cin, 1, ld, &abs(&weight), cout, 1, 1, 0, 1);
-            apply_epilogue(&mut mag, cout, Some(&abs(&bias)), Some(&abs(&res)), Act::None);
+            apply_epilogue(
+                &mut mag,
+                cout,
+                Some(&abs(&bias)),
+                Some(&abs(&res)),
+                Act::None,
+            );
             let mut buf = vec![0.0f32; cin * ld + 32];
             let base = (64 - buf.as_ptr() as usize % 64) % 64 / 4;
             for off in [0, 1, 2, 4, 8] {
@@ -877,10 +883,18 @@ fn conv1x1_aligned_and_packed_strips() {
                         act,
                     )
                 };
-                let ctx = format!("{} conv1x1 {cin}x{cout}x{hw} ld {ld} input at +{off}", ks.name);
+                let ctx = format!(
+                    "{} conv1x1 {cin}x{cout}x{hw} ld {ld} input at +{off}",
+                    ks.name
+                );
                 for (i, &v) in out.iter().enumerate() {
                     if i % ld >= hw {
-                        assert!(v == CANARY, "{ctx}: wrote channel {} pixel {}", i / ld, i % ld);
+                        assert!(
+                            v == CANARY,
+                            "{ctx}: wrote channel {} pixel {}",
+                            i / ld,
+                            i % ld
+                        );
                     }
                 }
                 let (got, exp): (Vec<f32>, Vec<usize>) = out
@@ -890,7 +904,9 @@ fn conv1x1_aligned_and_packed_strips() {
                     .map(|(i, &v)| (v, i))
                     .unzip();
                 let w: Vec<f32> = exp.iter().map(|&i| want[i]).collect();
-                assert_close(&ctx, &got, &w, |j| tolerance(cin, mag[exp[j]], want[exp[j]]));
+                assert_close(&ctx, &got, &w, |j| {
+                    tolerance(cin, mag[exp[j]], want[exp[j]])
+                });
             }
         }
     }
