@@ -128,6 +128,20 @@ DW_INLINE int dw_rowpad_fits(size_t h, size_t w, size_t k, size_t stride, size_t
 /* Vectors [0, nq) of the flattened padded grid (position q = (y - y0) rs + x): K*K taps
  * each, kernel row ky from row[ky] + q, into o. Row pointers, not ky * rs offsets: every
  * load is base + index + constant and becomes an FMA memory operand. */
+/* K*K taps of one output vector: kernel row ky from p + ky * rs (the scratch at the first
+ * tap of lane 0), on top of bias. */
+DW_INLINE vf dw_rp_taps(const float *p, size_t rs, const vf *wt, vf bias, const int K) {
+    vf acc = bias;
+#pragma GCC unroll 5
+    for (int ky = 0; ky < K; ky++) {
+#pragma GCC unroll 5
+        for (int kx = 0; kx < K; kx++) {
+            acc = vf_fma(vf_load(p + (size_t)ky * rs + (size_t)kx), wt[ky * K + kx], acc);
+        }
+    }
+    return acc;
+}
+
 DW_INLINE void dw_rp_flat(const float *const *row, size_t nq, const vf *wt, vf bias, float *o,
                           const int K, const int RS) {
     /* RS > 0: the row stride as a constant; then all taps are constant displacements from
@@ -317,30 +331,14 @@ DW_INLINE void dw_rowpad_wide(const float *in, size_t c, size_t h, size_t w_,
                 const float *ry = res != NULL ? res + y * w : NULL;
                 size_t x = 0;
                 for (; x + VF_LANES <= w; x += VF_LANES) {
-                    vf acc = b;
-#pragma GCC unroll 5
-                    for (int ky = 0; ky < K; ky++) {
-#pragma GCC unroll 5
-                        for (int kx = 0; kx < K; kx++) {
-                            acc = vf_fma(vf_load(p + (size_t)ky * rs + x + (size_t)kx),
-                                         wt[ky * K + kx], acc);
-                        }
-                    }
+                    vf acc = dw_rp_taps(p + x, rs, wt, b, K);
                     if (ry != NULL) {
                         acc = vf_add(acc, vf_load(ry + x));
                     }
                     vf_store(oy + x, vf_act(acc, act));
                 }
                 if (tail != 0) {
-                    vf acc = b;
-#pragma GCC unroll 5
-                    for (int ky = 0; ky < K; ky++) {
-#pragma GCC unroll 5
-                        for (int kx = 0; kx < K; kx++) {
-                            acc = vf_fma(vf_load(p + (size_t)ky * rs + x + (size_t)kx),
-                                         wt[ky * K + kx], acc);
-                        }
-                    }
+                    vf acc = dw_rp_taps(p + x, rs, wt, b, K);
                     if (ry != NULL) {
                         acc = vf_add(acc, vf_load_mask(ry + x, 0, tm));
                     }
