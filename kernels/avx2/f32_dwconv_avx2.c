@@ -5,7 +5,9 @@
 /* Flat mode (dw_dwconv_small_impl.h) up to 16 columns: a 14-wide row is one full and one
  * 6-lane masked vector in the row tiles, every load masked; flat, the 196 pixels of a
  * 14x14 plane are 25 vectors. Hot cache, this machine (Zen 3 class): 336 x 14 x 14 3x3
- * 8.7 -> 10.6 and 4.9 -> 6.0 GMAC/s (busy SMT sibling), 672 x 14 x 14 8.7 -> 9.3. */
+ * 8.7 -> 10.6 and 4.9 -> 6.0 GMAC/s (busy SMT sibling), 672 x 14 x 14 8.7 -> 9.3. Since the
+ * row-padded mode below, flat mode runs only the narrow stride-1 planes that mode does not
+ * take: kernel sizes other than 3 and 5, and planes too tall for its scratch. */
 #define DW_FLAT_MAX_W 16
 #define DW_S1_SUMS 1 /* one sum per output row (dw_dwconv_impl.h) */
 /* 56- and 112-wide 3x3 planes with the width constant (dw_k3): callgrind 32.3 -> 26.6 and
