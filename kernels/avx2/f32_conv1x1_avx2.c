@@ -470,8 +470,85 @@ static void channel_tiles(const float *in, size_t cin, size_t hw, size_t ld, con
     }
 }
 
+/* One group of nj (constant) packed tiles for the one-pixel tail: vectors along output
+ * channels, per input channel one broadcast pixel and nj weight vectors, in two partial sums
+ * (even and odd input channels) so two FMAs per chain are in flight. w: packed tile of the
+ * group's first 8 channels (the next ones every wstride floats), x: &in[0][p], out/res:
+ * &out[co][p], bias: &bias[co] or NULL; the first nch <= 8 nj channels are stored. */
+GRT_INLINE void px1_group(const float *x, size_t cin, size_t ld, const float *w, size_t wstride,
+                          const float *bias, const float *res, float *out, size_t nch, int act,
+                          int nj) {
+    __m256 a[CNJ], b[CNJ];
+#pragma GCC unroll 4
+    for (int j = 0; j < nj; j++) {
+        const size_t n = nch - 8 * (size_t)j < 8 ? nch - 8 * (size_t)j : 8;
+        a[j] = bias != NULL ? _mm256_maskload_ps(bias + 8 * j, grt_mask_avx2(n))
+                            : _mm256_setzero_ps();
+        b[j] = _mm256_setzero_ps();
+    }
+    const float *const wend = w + (cin & ~(size_t)1) * MR;
+    while (w != wend) {
+        const __m256 x0 = _mm256_broadcast_ss(x);
+        const __m256 x1 = _mm256_broadcast_ss(x + ld);
+#pragma GCC unroll 4
+        for (int j = 0; j < nj; j++) {
+            a[j] = _mm256_fmadd_ps(x0, _mm256_loadu_ps(w + (size_t)j * wstride), a[j]);
+            b[j] = _mm256_fmadd_ps(x1, _mm256_loadu_ps(w + (size_t)j * wstride + MR), b[j]);
+        }
+        x += 2 * ld;
+        w += 2 * MR;
+    }
+    if (cin & 1) {
+        const __m256 x0 = _mm256_broadcast_ss(x);
+#pragma GCC unroll 4
+        for (int j = 0; j < nj; j++) {
+            a[j] = _mm256_fmadd_ps(x0, _mm256_loadu_ps(w + (size_t)j * wstride), a[j]);
+        }
+    }
+#pragma GCC unroll 4
+    for (int j = 0; j < nj; j++) {
+        const size_t n = nch - 8 * (size_t)j < 8 ? nch - 8 * (size_t)j : 8;
+        float v[8] = {0};
+        if (res != NULL) {
+            for (size_t c = 0; c < n; c++) {
+                v[c] = res[(8 * (size_t)j + c) * ld];
+            }
+        }
+        const __m256 y = grt_act_avx2(
+            _mm256_add_ps(_mm256_add_ps(a[j], b[j]), _mm256_loadu_ps(v)), act);
+        _mm256_storeu_ps(v, y);
+        for (size_t c = 0; c < n; c++) {
+            out[(8 * (size_t)j + c) * ld] = v[c];
+        }
+    }
+}
+
+/* The one pixel left after full strips (49 = 2 x 24 + 1 at 7x7), for every output channel,
+ * in groups of CNJ packed tiles: 3 useful FMAs per input channel and group, where a channel
+ * tile would run its 4 pixel slots on the one pixel (12 FMAs). */
+static void tail_px1(const float *in, size_t cin, size_t ld, const float *weight,
+                     const float *bias, const float *residual, float *out, size_t cout,
+                     int act) {
+    const size_t tiles = (cout + MR - 1) / MR;
+    for (size_t t = 0; t < tiles; t += CNJ) {
+        const size_t co = t * MR, nch = cout - co < CNJ * MR ? cout - co : CNJ * MR;
+        const float *w = weight + co * cin;
+        const float *b = bias != NULL ? bias + co : NULL;
+        const float *r = residual != NULL ? residual + co * ld : NULL;
+        float *o = out + co * ld;
+        if (nch > 16) {
+            px1_group(in, cin, ld, w, MR * cin, b, r, o, nch, act, 3);
+        } else if (nch > 8) {
+            px1_group(in, cin, ld, w, MR * cin, b, r, o, nch, act, 2);
+        } else {
+            px1_group(in, cin, ld, w, MR * cin, b, r, o, nch, act, 1);
+        }
+    }
+}
+
 /* Channel tiles when they compute fewer padded outputs than pixel strips: full strips of
- * STRIP pixels, then a tail of 1..CNP pixels as a channel tile or a strip rounded up to 8
+ * STRIP pixels, then a tail of one pixel (tail_px1), of 2..CNP pixels as a channel tile, or a
+ * strip rounded up to 8
  * (channel tiles round hw up to CNP and cout to 8, strips cout to 4). On a tie, strips: with
  * their input packed (see strips_packed) they beat channel tiles at 7x7 (alternating, hot:
  * 160 -> 960 0.88x the time, 320 -> 960 and 960 -> 320 0.92x, 128 -> 128 at 10x10 0.87x),
@@ -481,7 +558,10 @@ static int use_channel_tiles(size_t cin, size_t hw, size_t cout) {
         return 0;
     }
     const size_t full = hw / STRIP * STRIP, rem = hw - full;
-    const size_t tail = rem == 0 ? 0 : full > 0 && rem <= CNP ? CNP : (rem + 7) / 8 * 8;
+    const size_t tail = rem == 0         ? 0
+                        : full > 0 && rem == 1 ? 2 /* tail_px1: load-bound, half speed */
+                        : full > 0 && rem <= CNP ? CNP
+                                                 : (rem + 7) / 8 * 8;
     const size_t channel = (hw + CNP - 1) / CNP * CNP * ((cout + 7) / 8 * 8);
     const size_t pixel = (full + tail) * ((cout + 3) / 4 * 4);
     return channel < pixel;
@@ -506,8 +586,11 @@ void grt_f32_conv1x1_avx2(const float *in, size_t cin, size_t hw, size_t ld, con
               8, pf, p + STRIP < hw);
         pf = 0;
     }
-    if (p > 0 && p < hw && hw - p <= CNP && cin >= CT_MIN_CIN) {
-        /* A tail of 1..4 pixels after full strips (196 = 8 x 24 + 4 at 14x14) as one channel
+    if (p > 0 && hw - p == 1) {
+        tail_px1(in + p, cin, ld, weight, bias, residual != NULL ? residual + p : NULL, out + p,
+                 cout, act);
+    } else if (p > 0 && p < hw && hw - p <= CNP && cin >= CT_MIN_CIN) {
+        /* A tail of 2..4 pixels after full strips (196 = 8 x 24 + 4 at 14x14) as one channel
          * tile rather than an 8 x 1 strip (8 FMAs per 9 loads, every weight read again). */
         channel_tiles(in + p, cin, hw - p, ld, weight, bias,
                       residual != NULL ? residual + p : NULL, out + p, cout, act);
