@@ -827,6 +827,40 @@ fn conv1x1_channel_tiles() {
     }
 }
 
+/// A 1x1 conv over `cin` planes of `ld` floats: random input, weights (packed for `ks`),
+/// bias and residual, and the reference output with its magnitudes for the tolerance.
+struct PointwiseCase {
+    input: Vec<f32>,
+    packed: Vec<f32>,
+    bias: Vec<f32>,
+    res: Vec<f32>,
+    want: Vec<f32>,
+    mag: Vec<f32>,
+}
+
+impl PointwiseCase {
+    fn new(ks: &KernelSet, cin: usize, cout: usize, ld: usize, act: Act, seed: u64) -> Self {
+        let mut rng = Rng(seed);
+        let input = rng.vec(cin * ld, 2.0);
+        let weight = rng.vec(cout * cin, 1.0);
+        let (bias, res) = (rng.vec(cout, 3.0), rng.vec(cout * ld, 3.0));
+        let packed = kernels::pack_conv1x1(&weight, cin, cout, ks.conv1x1_mr);
+        let mut want = conv2d_ref(&input, cin, 1, ld, &weight, cout, 1, 1, 0, 1);
+        apply_epilogue(&mut want, cout, Some(&bias), Some(&res), act);
+        let mut mag = conv2d_ref(&abs(&input), cin, 1, ld, &abs(&weight), cout, 1, 1, 0, 1);
+        let (abias, ares) = (abs(&bias), abs(&res));
+        apply_epilogue(&mut mag, cout, Some(&abias), Some(&ares), Act::None);
+        PointwiseCase {
+            input,
+            packed,
+            bias,
+            res,
+            want,
+            mag,
+        }
+    }
+}
+
 /// The 1x1 strips of the AVX2 kernel read the input in place when its channel rows are
 /// 32-byte aligned (ld a multiple of 8 floats from an aligned base) and through a packed copy
 /// of each 24-pixel strip otherwise (with at most 1024 input channels and 16 output channels
@@ -847,27 +881,13 @@ fn conv1x1_aligned_and_packed_strips() {
         .iter()
         .enumerate()
         {
-            let mut rng = Rng(300 + case as u64);
-            let input = rng.vec(cin * ld, 2.0);
-            let weight = rng.vec(cout * cin, 1.0);
-            let (bias, res) = (rng.vec(cout, 3.0), rng.vec(cout * ld, 3.0));
-            let packed = kernels::pack_conv1x1(&weight, cin, cout, ks.conv1x1_mr);
             let act = Act::ALL[case % 4];
-            let mut want = conv2d_ref(&input, cin, 1, ld, &weight, cout, 1, 1, 0, 1);
-            apply_epilogue(&mut want, cout, Some(&bias), Some(&res), act);
-            let mut mag = conv2d_ref(&abs(&input), cin, 1, ld, &abs(&weight), cout, 1, 1, 0, 1);
-            apply_epilogue(
-                &mut mag,
-                cout,
-                Some(&abs(&bias)),
-                Some(&abs(&res)),
-                Act::None,
-            );
+            let pc = PointwiseCase::new(ks, cin, cout, ld, act, 300 + case as u64);
             let mut buf = vec![0.0f32; cin * ld + 32];
             let base = (64 - buf.as_ptr() as usize % 64) % 64 / 4;
             for off in [0, 1, 2, 4, 8] {
                 let at = base + off;
-                buf[at..at + cin * ld].copy_from_slice(&input);
+                buf[at..at + cin * ld].copy_from_slice(&pc.input);
                 let mut out = vec![CANARY; cout * ld];
                 unsafe {
                     (ks.conv1x1)(
@@ -875,9 +895,9 @@ fn conv1x1_aligned_and_packed_strips() {
                         cin,
                         hw,
                         ld,
-                        packed.as_ptr(),
-                        bias.as_ptr(),
-                        res.as_ptr(),
+                        pc.packed.as_ptr(),
+                        pc.bias.as_ptr(),
+                        pc.res.as_ptr(),
                         out.as_mut_ptr(),
                         cout,
                         act,
@@ -903,9 +923,9 @@ fn conv1x1_aligned_and_packed_strips() {
                     .filter(|(i, _)| i % ld < hw)
                     .map(|(i, &v)| (v, i))
                     .unzip();
-                let w: Vec<f32> = exp.iter().map(|&i| want[i]).collect();
+                let w: Vec<f32> = exp.iter().map(|&i| pc.want[i]).collect();
                 assert_close(&ctx, &got, &w, |j| {
-                    tolerance(cin, mag[exp[j]], want[exp[j]])
+                    tolerance(cin, pc.mag[exp[j]], pc.want[exp[j]])
                 });
             }
         }
@@ -922,22 +942,8 @@ fn conv1x1_pixel_ranges() {
             .iter()
             .enumerate()
         {
-            let mut rng = Rng(100 + case as u64);
-            let input = rng.vec(cin * ld, 2.0);
-            let weight = rng.vec(cout * cin, 1.0);
-            let (bias, res) = (rng.vec(cout, 3.0), rng.vec(cout * ld, 3.0));
-            let packed = kernels::pack_conv1x1(&weight, cin, cout, ks.conv1x1_mr);
             let act = Act::ALL[case % 4];
-            let mut want = conv2d_ref(&input, cin, 1, ld, &weight, cout, 1, 1, 0, 1);
-            apply_epilogue(&mut want, cout, Some(&bias), Some(&res), act);
-            let mut mag = conv2d_ref(&abs(&input), cin, 1, ld, &abs(&weight), cout, 1, 1, 0, 1);
-            apply_epilogue(
-                &mut mag,
-                cout,
-                Some(&abs(&bias)),
-                Some(&abs(&res)),
-                Act::None,
-            );
+            let pc = PointwiseCase::new(ks, cin, cout, ld, act, 100 + case as u64);
             for cuts in [
                 vec![0, 1, ld],
                 vec![0, 3, 4, 21, ld],
@@ -949,13 +955,13 @@ fn conv1x1_pixel_ranges() {
                     let before = out.clone();
                     unsafe {
                         (ks.conv1x1)(
-                            input.as_ptr().add(p0),
+                            pc.input.as_ptr().add(p0),
                             cin,
                             n,
                             ld,
-                            packed.as_ptr(),
-                            bias.as_ptr(),
-                            res.as_ptr().add(p0),
+                            pc.packed.as_ptr(),
+                            pc.bias.as_ptr(),
+                            pc.res.as_ptr().add(p0),
                             out.as_mut_ptr().add(p0),
                             cout,
                             act,
@@ -972,7 +978,9 @@ fn conv1x1_pixel_ranges() {
                     }
                 }
                 let ctx = format!("{} conv1x1 {cin}x{cout} ld {ld} cuts {cuts:?}", ks.name);
-                assert_close(&ctx, &out, &want, |i| tolerance(cin, mag[i], want[i]));
+                assert_close(&ctx, &out, &pc.want, |i| {
+                    tolerance(cin, pc.mag[i], pc.want[i])
+                });
             }
         }
     }
