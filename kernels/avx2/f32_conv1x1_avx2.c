@@ -17,8 +17,9 @@
  *          2 ports).
  * The last vector of a partial strip is loaded under a mask (vmaskmovps: masked lanes are
  * not read) and stored with plain 4/2/1-float stores (x86/store_tail.h; a vmaskmovps store
- * is microcoded on AMD Zen 3, about 14 cycles): no lane past the strip is written. Rows past cout run on the zero padding of the packed weights; their bias,
- * residual and out are never touched. Accumulators start at the bias, so the bias is the
+ * is microcoded on AMD Zen 3, about 14 cycles): no lane past the strip is written. Rows past
+ * cout run on the zero padding of the packed weights; their bias, residual and out are never
+ * touched. Accumulators start at the bias, so the bias is the
  * first term of the sum (the scalar kernel adds it last; the tolerance of tests/kernels.rs
  * allows for the order).
  *
@@ -44,8 +45,8 @@
  * whole networks, one thread: RepGhostNet 2.0x 0.95x, 1.0x and 0.5x 0.97x, GhostNet 1.0x
  * 0.97x.
  *
- * Channel tiles (the 7x7 maps of a 224 input, and other hw <= CH_MAX_HW that 8-pixel vectors
- * fill worse: a 49-pixel row is 6 ymm and a 1-pixel strip of 8 FMAs per 9 loads): vectors
+ * Channel tiles (maps of hw <= CH_MAX_HW where they pad less than the strips, see
+ * use_channel_tiles, and tails of 2-4 pixels after full strips: 196 = 8 x 24 + 4): vectors
  * run along output channels. CNP = 4 pixels x CNJ = 3 ymm of 8 channels (3 packed tiles);
  * per input channel 3 weight vectors are loaded and each of the 4 pixels is broadcast into
  * 3 FMAs: 12 accumulators, 12 FMA per 7 loads, all 16 ymm. A last tile of np < 4 pixels
@@ -56,9 +57,11 @@
  * (partial sums kept between blocks); the next block's weights are prefetched meanwhile.
  * Groups take at most 3 tiles, as even as possible. Only from CT_MIN_CIN input channels on:
  * below, the transposing epilogue costs more than the strips' tail (80 -> 240 0.96x).
- * On weights from L3, against the strips (alternating in one process): 7x7 480 -> 160
- * 1.22-1.25x, 320 -> 960 1.26-1.28x, 960 -> 320 1.33x, 160 -> 480 1.06x; whole network,
- * one thread: RepGhostNet 2.0x 1.07-1.08x, 1.0x 1.02x, GhostNet 1.0x 1.01x, 0.5x 0.99-1.0x.
+ * On weights from L3, against the strips before they were packed (alternating in one
+ * process): 7x7 480 -> 160 1.22-1.25x, 320 -> 960 1.26-1.28x, 960 -> 320 1.33x, 160 -> 480
+ * 1.06x; whole network, one thread: RepGhostNet 2.0x 1.07-1.08x, 1.0x 1.02x, GhostNet 1.0x
+ * 1.01x, 0.5x 0.99-1.0x. With the packed strips, 7x7 maps run two strips and a one-pixel
+ * tail (tail_px1) instead.
  *
  * Only elements inside the documented buffers are read.
  */
@@ -148,10 +151,10 @@ GRT_INLINE void tile_k(__m256 *acc, const float *w, const float *x, int rows, in
  * FMA-only loop keeps its speed while this kernel drops to half) issue width, not the
  * FMA ports, is the limit. 35 instructions per 12 FMAs before (prefetch tests, loop
  * counter every channel), 40 per 24 now (GCC 12, -O2). */
-GRT_INLINE void tile(const float *w, const float *x, size_t xld, size_t cin, size_t ld, int rows, int nv,
-                     int masked, __m256i tail, size_t tn, size_t nrows, const float *bias,
-                     const float *res, float *out, const float *pfw, const float *pfx,
-                     int pf_w, int pf_x, int act) {
+GRT_INLINE void tile(const float *w, const float *x, size_t xld, size_t cin, size_t ld,
+                     int rows, int nv, int masked, __m256i tail, size_t tn, size_t nrows,
+                     const float *bias, const float *res, float *out, const float *pfw,
+                     const float *pfx, int pf_w, int pf_x, int act) {
     __m256 acc[MR * NV];
 #pragma GCC unroll 8
     for (int r = 0; r < rows; r++) {
@@ -242,13 +245,17 @@ GRT_INLINE void strip(const float *in, const float *x, size_t xld, size_t cin, s
         const float *pfx = co == 0 && next ? in + p + STRIP : NULL;
         float *o = out + co * ld + p;
         if (pfx != NULL && pfw != NULL) {
-            tile(w, x, xld, cin, ld, rows, nv, masked, tail, tn, left, b, r, o, pfw, pfx, 1, 1, act);
+            tile(w, x, xld, cin, ld, rows, nv, masked, tail, tn, left, b, r, o, pfw, pfx, 1, 1,
+                 act);
         } else if (pfx != NULL) {
-            tile(w, x, xld, cin, ld, rows, nv, masked, tail, tn, left, b, r, o, pfw, pfx, 0, 1, act);
+            tile(w, x, xld, cin, ld, rows, nv, masked, tail, tn, left, b, r, o, pfw, pfx, 0, 1,
+                 act);
         } else if (pfw != NULL) {
-            tile(w, x, xld, cin, ld, rows, nv, masked, tail, tn, left, b, r, o, pfw, pfx, 1, 0, act);
+            tile(w, x, xld, cin, ld, rows, nv, masked, tail, tn, left, b, r, o, pfw, pfx, 1, 0,
+                 act);
         } else {
-            tile(w, x, xld, cin, ld, rows, nv, masked, tail, tn, left, b, r, o, pfw, pfx, 0, 0, act);
+            tile(w, x, xld, cin, ld, rows, nv, masked, tail, tn, left, b, r, o, pfw, pfx, 0, 0,
+                 act);
         }
     }
 }
@@ -296,11 +303,14 @@ static void strip_part(const float *in, size_t cin, size_t ld, const float *weig
     const size_t tn = n - 8 * ((n - 1) / 8); /* lanes of the last vector */
     const __m256i tail = grt_mask_avx2(tn);
     if (n > 16) {
-        strip(in, in + p, ld, cin, ld, weight, bias, residual, out, cout, act, p, 4, 3, 1, tail, tn, pf, 0);
+        strip(in, in + p, ld, cin, ld, weight, bias, residual, out, cout, act, p, 4, 3, 1, tail,
+              tn, pf, 0);
     } else if (n > 8) {
-        strip(in, in + p, ld, cin, ld, weight, bias, residual, out, cout, act, p, 4, 2, 1, tail, tn, pf, 0);
+        strip(in, in + p, ld, cin, ld, weight, bias, residual, out, cout, act, p, 4, 2, 1, tail,
+              tn, pf, 0);
     } else {
-        strip(in, in + p, ld, cin, ld, weight, bias, residual, out, cout, act, p, 8, 1, 1, tail, tn, pf, 0);
+        strip(in, in + p, ld, cin, ld, weight, bias, residual, out, cout, act, p, 8, 1, 1, tail,
+              tn, pf, 0);
     }
 }
 
@@ -548,11 +558,10 @@ static void tail_px1(const float *in, size_t cin, size_t ld, const float *weight
 
 /* Channel tiles when they compute fewer padded outputs than pixel strips: full strips of
  * STRIP pixels, then a tail of one pixel (tail_px1), of 2..CNP pixels as a channel tile, or a
- * strip rounded up to 8
- * (channel tiles round hw up to CNP and cout to 8, strips cout to 4). On a tie, strips: with
- * their input packed (see strips_packed) they beat channel tiles at 7x7 (alternating, hot:
- * 160 -> 960 0.88x the time, 320 -> 960 and 960 -> 320 0.92x, 128 -> 128 at 10x10 0.87x),
- * which before the packed copy were 1.22-1.33x faster there. */
+ * strip rounded up to 8 (channel tiles round hw up to CNP and cout to 8, strips cout to 4).
+ * On a tie, strips: with their input packed (see strips_packed) they beat channel tiles at
+ * 7x7 (alternating, hot: 160 -> 960 0.88x the time, 320 -> 960 and 960 -> 320 0.92x,
+ * 128 -> 128 at 10x10 0.87x), which before the packed copy were 1.22-1.33x faster there. */
 static int use_channel_tiles(size_t cin, size_t hw, size_t cout) {
     if (hw > CH_MAX_HW || cin < CT_MIN_CIN) {
         return 0;
