@@ -4,17 +4,21 @@
  * Layout: in [cin], weight [cout][cin] row-major (not packed), bias [cout] or NULL, out [cout].
  * Preconditions: out does not overlap in or weight.
  *
- * Every weight is used once, so the kernel is bound by streaming the weights from memory
- * (960 x 1280 floats = 4.9 MB, more than L2). ROWS = 4 output rows go together: each step
- * loads 2 ymm (16 floats) of the input once and 2 ymm from each of the 4 rows into 8
- * accumulators (2 per row: 8 independent FMA chains cover the 4-cycle latency on 2 ports).
- * Four rows are four sequential streams for the hardware prefetcher; a software prefetch
- * PF bytes ahead in each row keeps more lines in flight (a prefetch past the end of the
- * weights is a hint, not a read: it never faults). The last 1..15 inputs are read
- * with maskload (masked lanes are not read). Each row's accumulators are then added and
- * reduced horizontally, so the sum is in a different order than the scalar kernel's (the
- * tolerance of tests/kernels.rs allows for the order); the bias and activation are applied
- * as in kernels/scalar/epilogue.h. Rows left over (cout mod 4) go one at a time.
+ * Every weight is used once, so the kernel is bound by streaming the weights from memory (960 x
+ * 1280 floats = 4.9 MB, more than L2). ROWS = 4 output rows go together: each step loads 2 ymm (16
+ * floats) of the input once and 2 ymm from each of the 4 rows into 8 accumulators (2 per row: 8
+ * independent FMA chains cover the 4-cycle latency on 2 ports). The four rows are row o of each
+ * quarter of the matrix (o, o + q, o + 2q, o + 3q with q = cout / 4), so each row continues where
+ * the last one of its quarter ended: four streams, each a quarter of the weights long. Four
+ * consecutive rows (7.7 KB each for 1920 -> 1280) were four short streams that the hardware
+ * prefetcher had to pick up again every few KB: from memory, alternating in one process, 1920 ->
+ * 1280 0.81x the time (10.5 -> 13.0 GB/s), 1280 -> 1000 0.69x, 960 -> 1280 0.61x. A software
+ * prefetch PF bytes ahead in each row keeps more lines in flight (past a row's end it is the next
+ * row of the quarter; past the weights' end it is a hint, not a read: it never faults). The last
+ * 1..15 inputs are read with maskload (masked lanes are not read). Each row's accumulators are
+ * then added and reduced horizontally, so the sum is in a different order than the scalar kernel's
+ * (the tolerance of tests/kernels.rs allows for the order); the bias and activation are applied as
+ * in kernels/scalar/epilogue.h. The rows left over (cout mod 4, at the end) go one at a time.
  * Only elements inside the documented buffers are read.
  */
 #include <immintrin.h>
@@ -34,9 +38,11 @@ static inline float hsum256(__m256 v) {
     return _mm_cvtss_f32(s);
 }
 
-/* Sums of `rows` (constant) consecutive weight rows dotted with in, stored with the epilogue. */
-GRT_INLINE void rows_dot(const float *in, size_t cin, const float *w, const float *bias,
-                         float *out, int rows, int act) {
+/* Sums of `rows` (constant) weight rows q rows apart (w, w + q cin, ...) dotted with in,
+ * stored with the epilogue to out[0], out[q], ... */
+GRT_INLINE void rows_dot(const float *in, size_t cin, const float *w, size_t q,
+                         const float *bias, float *out, int rows, int act) {
+    const size_t rs = q * cin;
     __m256 acc[ROWS][2];
 #pragma GCC unroll 4
     for (int r = 0; r < rows; r++) {
@@ -49,7 +55,7 @@ GRT_INLINE void rows_dot(const float *in, size_t cin, const float *w, const floa
         const __m256 x1 = _mm256_loadu_ps(in + i + 8);
 #pragma GCC unroll 4
         for (int r = 0; r < rows; r++) {
-            const float *wr = w + r * cin + i;
+            const float *wr = w + r * rs + i;
             _mm_prefetch((const char *)wr + PF, _MM_HINT_T0);
             acc[r][0] = _mm256_fmadd_ps(_mm256_loadu_ps(wr), x0, acc[r][0]);
             acc[r][1] = _mm256_fmadd_ps(_mm256_loadu_ps(wr + 8), x1, acc[r][1]);
@@ -60,23 +66,25 @@ GRT_INLINE void rows_dot(const float *in, size_t cin, const float *w, const floa
         const __m256 x = _mm256_maskload_ps(in + i, m);
 #pragma GCC unroll 4
         for (int r = 0; r < rows; r++) {
-            acc[r][0] = _mm256_fmadd_ps(_mm256_maskload_ps(w + r * cin + i, m), x, acc[r][0]);
+            acc[r][0] = _mm256_fmadd_ps(_mm256_maskload_ps(w + r * rs + i, m), x, acc[r][0]);
         }
     }
 #pragma GCC unroll 4
     for (int r = 0; r < rows; r++) {
         const float s = hsum256(_mm256_add_ps(acc[r][0], acc[r][1]));
-        grt_store(out, NULL, (size_t)r, s, bias != NULL ? bias[r] : 0.0f, act);
+        grt_store(out, NULL, (size_t)r * q, s, bias != NULL ? bias[(size_t)r * q] : 0.0f, act);
     }
 }
 
 void grt_f32_fc_avx2(const float *in, size_t cin, const float *weight, const float *bias,
                      float *out, size_t cout, int act) {
-    size_t o = 0;
-    for (; o + ROWS <= cout; o += ROWS) {
-        rows_dot(in, cin, weight + o * cin, bias != NULL ? bias + o : NULL, out + o, ROWS, act);
+    /* Row o of each quarter together: four long streams (see the top). */
+    const size_t q = cout / ROWS;
+    for (size_t o = 0; o < q; o++) {
+        rows_dot(in, cin, weight + o * cin, q, bias != NULL ? bias + o : NULL, out + o, ROWS,
+                 act);
     }
-    for (; o < cout; o++) {
-        rows_dot(in, cin, weight + o * cin, bias != NULL ? bias + o : NULL, out + o, 1, act);
+    for (size_t o = q * ROWS; o < cout; o++) {
+        rows_dot(in, cin, weight + o * cin, 1, bias != NULL ? bias + o : NULL, out + o, 1, act);
     }
 }

@@ -5,10 +5,10 @@
  * Preconditions: out does not overlap in or weight.
  *
  * As kernels/avx2/f32_fc_avx2.c on 4-float vectors and without FMA: ROWS = 4 weight rows go
- * together (four prefetcher streams, each with a software prefetch PF bytes ahead), 2
- * accumulators per row; the last 1..7 inputs of each row are summed in scalar code. The sum
- * runs in a different order than the scalar kernel's (the tolerance of tests/kernels.rs
- * allows for it); bias and activation as in kernels/scalar/epilogue.h.
+ * together (row o of each quarter: four long prefetcher streams, each with a software prefetch PF
+ * bytes ahead), 2 accumulators per row; the last 1..7 inputs of each row are summed in scalar
+ * code. The sum runs in a different order than the scalar kernel's (the tolerance of
+ * tests/kernels.rs allows for it); bias and activation as in kernels/scalar/epilogue.h.
  * Only elements inside the documented buffers are read.
  */
 #include <smmintrin.h>
@@ -26,9 +26,11 @@ static inline float hsum128(__m128 v) {
     return _mm_cvtss_f32(s);
 }
 
-/* Sums of `rows` (constant) consecutive weight rows dotted with in, stored with the epilogue. */
-GRT_INLINE void rows_dot(const float *in, size_t cin, const float *w, const float *bias,
-                         float *out, int rows, int act) {
+/* Sums of `rows` (constant) weight rows q rows apart (w, w + q cin, ...) dotted with in,
+ * stored with the epilogue to out[0], out[q], ... */
+GRT_INLINE void rows_dot(const float *in, size_t cin, const float *w, size_t q,
+                         const float *bias, float *out, int rows, int act) {
+    const size_t rs = q * cin;
     __m128 acc[ROWS][2];
 #pragma GCC unroll 4
     for (int r = 0; r < rows; r++) {
@@ -41,7 +43,7 @@ GRT_INLINE void rows_dot(const float *in, size_t cin, const float *w, const floa
         const __m128 x1 = _mm_loadu_ps(in + i + 4);
 #pragma GCC unroll 4
         for (int r = 0; r < rows; r++) {
-            const float *wr = w + r * cin + i;
+            const float *wr = w + r * rs + i;
             if (i % 16 == 0) {
                 _mm_prefetch((const char *)wr + PF, _MM_HINT_T0);
             }
@@ -53,19 +55,21 @@ GRT_INLINE void rows_dot(const float *in, size_t cin, const float *w, const floa
     for (int r = 0; r < rows; r++) {
         float s = hsum128(_mm_add_ps(acc[r][0], acc[r][1]));
         for (size_t j = i; j < cin; j++) {
-            s += w[r * cin + j] * in[j];
+            s += w[r * rs + j] * in[j];
         }
-        grt_store(out, NULL, (size_t)r, s, bias != NULL ? bias[r] : 0.0f, act);
+        grt_store(out, NULL, (size_t)r * q, s, bias != NULL ? bias[(size_t)r * q] : 0.0f, act);
     }
 }
 
 void grt_f32_fc_sse41(const float *in, size_t cin, const float *weight, const float *bias,
                       float *out, size_t cout, int act) {
-    size_t o = 0;
-    for (; o + ROWS <= cout; o += ROWS) {
-        rows_dot(in, cin, weight + o * cin, bias != NULL ? bias + o : NULL, out + o, ROWS, act);
+    /* Row o of each quarter together: four long streams (see the top). */
+    const size_t q = cout / ROWS;
+    for (size_t o = 0; o < q; o++) {
+        rows_dot(in, cin, weight + o * cin, q, bias != NULL ? bias + o : NULL, out + o, ROWS,
+                 act);
     }
-    for (; o < cout; o++) {
-        rows_dot(in, cin, weight + o * cin, bias != NULL ? bias + o : NULL, out + o, 1, act);
+    for (size_t o = q * ROWS; o < cout; o++) {
+        rows_dot(in, cin, weight + o * cin, 1, bias != NULL ? bias + o : NULL, out + o, 1, act);
     }
 }
