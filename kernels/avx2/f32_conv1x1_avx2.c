@@ -44,6 +44,8 @@
  * 224 -> 672 at 14x14 0.84x the time, 80 -> 240 0.85x, 480 -> 112 0.85x, 672 -> 224 0.78x;
  * whole networks, one thread: RepGhostNet 2.0x 0.95x, 1.0x and 0.5x 0.97x, GhostNet 1.0x
  * 0.97x.
+ * Aligned rows are copied too where they share a few L1 sets (112x112 and 56x56 maps) and
+ * would evict each other (use_packed_strips).
  *
  * Channel tiles (maps of hw <= CH_MAX_HW where they pad less than the strips, see
  * use_channel_tiles, and tails of 2-4 pixels after full strips: 196 = 8 x 24 + 4): vectors
@@ -289,11 +291,36 @@ static size_t strips_packed(const float *in, size_t cin, size_t hw, size_t ld,
     return p;
 }
 
-/* Packed strips where the input's channel rows are not all 32-byte aligned, the copy fits
- * the scratch and enough output-channel tiles share it. */
+/* L1 sets (of 64 lines each 64 bytes: 32 KiB, 8-way) that the first lines of a map's channel
+ * rows, ld floats apart, fall into. */
+static size_t row_sets(size_t ld) {
+    const size_t bytes = ld * sizeof(float);
+    if (bytes % 64 != 0) {
+        return 64; /* the rows' offsets within a line drift: all sets */
+    }
+    size_t a = bytes / 64 % 64, b = 64; /* gcd(lines between rows, 64) */
+    while (a != 0) {
+        const size_t t = b % a;
+        b = a;
+        a = t;
+    }
+    return 64 / b;
+}
+
+/* Packed strips where the copy fits the scratch, enough output-channel tiles share it, and
+ * either the input's channel rows are not 32-byte aligned or they crowd a few L1 sets: rows a
+ * multiple of 1 KiB apart (112x112: 50176 bytes, 4 sets) evict each other and the output rows
+ * between input channels once cin >= 3 x the sets they share (8 ways, 2 lines a row). From
+ * L2/L3, alternating, aligned rows, all packed against none: 32 -> 48 at 112x112 0.75x the
+ * time, 32 -> 16 0.85x, 16 -> 24 0.91x, 16 -> 32 0.90x, but 8 -> 16 1.05x; 48 -> 72 and
+ * 72 -> 48 at 56x56 (16 sets) 0.92x, but 24 -> 36 and 36 -> 24 1.03-1.04x; at 28x28 (all
+ * 64 sets) 240 -> 80 0.94x, 40 -> 60 1.08x. Two strips per copy (192-byte rows, whole
+ * lines) were slower from 48 input channels on (224 -> 672 at 14x14 1.22x): their copy
+ * outgrows L1. */
 static int use_packed_strips(const float *in, size_t cin, size_t hw, size_t ld, size_t cout) {
     const int aligned = ld % 8 == 0 && ((size_t)in & 31) == 0;
-    return !aligned && hw >= STRIP && cin <= PACK_MAX_CIN && cout >= PACK_MIN_COUT;
+    return hw >= STRIP && cin <= PACK_MAX_CIN && cout >= PACK_MIN_COUT &&
+           (!aligned || cin >= 3 * row_sets(ld));
 }
 
 /* The partial last strip of n = 1..23 pixels, out of line: it runs once per call. */
