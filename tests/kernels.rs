@@ -862,11 +862,12 @@ impl PointwiseCase {
 }
 
 /// The 1x1 strips of the AVX2 kernel read the input in place when its channel rows are
-/// 32-byte aligned (ld a multiple of 8 floats from an aligned base) and through a packed copy
-/// of each 24-pixel strip otherwise (with at most 1024 input channels and 16 output channels
+/// 32-byte aligned (ld a multiple of 8 floats from an aligned base) and spread over the L1
+/// sets, and through a packed copy of each 24-pixel strip otherwise (with at most 1024 input channels and 16 output channels
 /// or more). Both paths on every kernel set: the input at every float offset of a 64-byte
 /// aligned buffer, rows 196 (14x14), 200 and 56 floats apart, input channels on either side
-/// of the copy's limit; rows `ld > hw` apart must keep the pixels past hw untouched.
+/// of the copy's limit, aligned rows that crowd a few L1 sets (copied as well) and ones that
+/// do not; rows `ld > hw` apart must keep the pixels past hw untouched.
 #[test]
 fn conv1x1_aligned_and_packed_strips() {
     for ks in runnable() {
@@ -877,6 +878,11 @@ fn conv1x1_aligned_and_packed_strips() {
             (3, 16, 24, 24),
             (1024, 16, 25, 32),
             (1025, 20, 30, 33),
+            // Aligned rows 1 KiB and 4 KiB apart (4 and 1 L1 sets): copied from 12 and 3
+            // input channels on (use_packed_strips in the AVX2 kernel), read in place below.
+            (16, 20, 250, 256),
+            (8, 16, 256, 256),
+            (12, 16, 100, 1024),
         ]
         .iter()
         .enumerate()
