@@ -69,15 +69,9 @@ GRT_INLINE void rows_dot(const float *in, size_t cin, const float *w, size_t q,
     }
 }
 
+#include "x86/fc_quarters_impl.h"
+
 void grt_f32_fc_avx512(const float *in, size_t cin, const float *weight, const float *bias,
                        float *out, size_t cout, int act) {
-    /* Row o of each quarter together: four long streams (see the top). */
-    const size_t q = cout / ROWS;
-    for (size_t o = 0; o < q; o++) {
-        rows_dot(in, cin, weight + o * cin, q, bias != NULL ? bias + o : NULL, out + o, ROWS,
-                 act);
-    }
-    for (size_t o = q * ROWS; o < cout; o++) {
-        rows_dot(in, cin, weight + o * cin, 1, bias != NULL ? bias + o : NULL, out + o, 1, act);
-    }
+    fc_quarters(in, cin, weight, bias, out, cout, act);
 }
