@@ -226,12 +226,7 @@ DW_INLINE void dw_channels(const float *in, size_t c, size_t h, size_t w, const 
         mtab = table;
     }
     for (size_t ch = 0; ch < c; ch++) {
-        const float *wk = weight + ch * (size_t)(K * K);
-#pragma GCC unroll 25
-        for (int t = 0; t < K * K; t++) {
-            wt[t] = vf_set1(wk[t]);
-        }
-        const vf b = vf_set1(bias != NULL ? bias[ch] : 0.0f);
+        const vf b = dw_load_taps(weight, bias, ch, K, wt);
         const float *res = residual != NULL ? residual + ch * oh * ow : NULL;
         dw_plane(in + ch * h * w, (ptrdiff_t)h, (ptrdiff_t)w, mtab, wt, b, out + ch * oh * ow,
                  res, y0, y1, ow, (ptrdiff_t)pad, act, K, S, R);

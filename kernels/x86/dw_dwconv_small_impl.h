@@ -217,12 +217,7 @@ DW_INLINE void dw_rowpad_w(const float *in, size_t c, size_t h, size_t w_, const
     }
     vf wt[25];
     for (size_t ch = 0; ch < c; ch++) {
-        const float *wk = weight + ch * (size_t)(K * K);
-#pragma GCC unroll 25
-        for (int t = 0; t < K * K; t++) {
-            wt[t] = vf_set1(wk[t]);
-        }
-        const vf b = vf_set1(bias != NULL ? bias[ch] : 0.0f);
+        const vf b = dw_load_taps(weight, bias, ch, K, wt);
         const float *src = in + ch * h * w;
         /* Image row r goes to scratch row r + pad; only columns [0, w) are written. */
         for (size_t r = r0; r < r1; r++) {
@@ -310,12 +305,7 @@ DW_INLINE void dw_rowpad_wide(const float *in, size_t c, size_t h, size_t w_,
     const int spill = residual != out; /* w >= VF_LANES */
     vf wt[25];
     for (size_t ch = 0; ch < c; ch++) {
-        const float *wk = weight + ch * (size_t)(K * K);
-#pragma GCC unroll 25
-        for (int t = 0; t < K * K; t++) {
-            wt[t] = vf_set1(wk[t]);
-        }
-        const vf b = vf_set1(bias != NULL ? bias[ch] : 0.0f);
+        const vf b = dw_load_taps(weight, bias, ch, K, wt);
         const float *src = in + ch * h * w;
         float *o = out + ch * h * w;
         const float *res = residual != NULL ? residual + ch * h * w : NULL;
@@ -429,12 +419,7 @@ DW_INLINE void dw_paired(const float *in, size_t c, size_t h, size_t w, const fl
     }
     for (size_t ch = 0; ch < c; ch++) {
         const float *plane = in + ch * h * w;
-        const float *wk = weight + ch * (size_t)(K * K);
-#pragma GCC unroll 25
-        for (int t = 0; t < K * K; t++) {
-            wt[t] = vf_set1(wk[t]);
-        }
-        const vf b = vf_set1(bias != NULL ? bias[ch] : 0.0f);
+        const vf b = dw_load_taps(weight, bias, ch, K, wt);
         for (size_t oy = 0; oy < oh; oy += 2) {
             const ptrdiff_t iy = (ptrdiff_t)(2 * oy) - (ptrdiff_t)pad;
             const size_t at = (ch * oh + oy) * ow;
