@@ -63,7 +63,11 @@
  * process): 7x7 480 -> 160 1.22-1.25x, 320 -> 960 1.26-1.28x, 960 -> 320 1.33x, 160 -> 480
  * 1.06x; whole network, one thread: RepGhostNet 2.0x 1.07-1.08x, 1.0x 1.02x, GhostNet 1.0x
  * 1.01x, 0.5x 0.99-1.0x. With the packed strips, 7x7 maps run two strips and a one-pixel
- * tail (tail_px1) instead.
+ * tail instead. The packed strips take that pixel along (px1_tile after each packed tile of
+ * the last strip, its weights still in cache): as a separate pass over all the weights
+ * (tail_px1, from L2 or L3) the 49th pixel cost 10% of a 7x7 step (320 -> 960: 49 pixels
+ * 412 us, 48 pixels 371); alongside, 320 -> 960, 960 -> 320 and 320 -> 1920 at 7x7 take
+ * 0.95-0.97x the time (alternating, hot). tail_px1 remains for unpacked strips.
  *
  * Only elements inside the documented buffers are read.
  */
@@ -318,13 +322,47 @@ GRT_INLINE void tile(const float *w, const float *x, size_t xld, size_t cin, siz
     }
 }
 
+/* One pixel of the nch <= MR output channels of packed tile w (cin x MR floats): vectors
+ * along output channels, one broadcast input value and one weight vector per input channel,
+ * four partial sums so four FMAs are in flight. xt: the pixel's cin input values,
+ * contiguous; out/res: &out[co][pixel], channels ld floats apart; bias: &bias[co] or NULL. */
+static void px1_tile(const float *xt, size_t cin, const float *w, const float *bias,
+                     const float *res, float *out, size_t ld, size_t nch, int act) {
+    __m256 a0 = bias != NULL ? _mm256_maskload_ps(bias, grt_mask_avx2(nch)) : _mm256_setzero_ps();
+    __m256 a1 = _mm256_setzero_ps(), a2 = a1, a3 = a1;
+    size_t ci = 0;
+    for (; ci + 4 <= cin; ci += 4, w += 4 * MR) {
+        a0 = _mm256_fmadd_ps(_mm256_broadcast_ss(xt + ci), _mm256_loadu_ps(w), a0);
+        a1 = _mm256_fmadd_ps(_mm256_broadcast_ss(xt + ci + 1), _mm256_loadu_ps(w + MR), a1);
+        a2 = _mm256_fmadd_ps(_mm256_broadcast_ss(xt + ci + 2), _mm256_loadu_ps(w + 2 * MR), a2);
+        a3 = _mm256_fmadd_ps(_mm256_broadcast_ss(xt + ci + 3), _mm256_loadu_ps(w + 3 * MR), a3);
+    }
+    for (; ci < cin; ci++, w += MR) {
+        a0 = _mm256_fmadd_ps(_mm256_broadcast_ss(xt + ci), _mm256_loadu_ps(w), a0);
+    }
+    float v[8] = {0};
+    if (res != NULL) {
+        for (size_t c = 0; c < nch; c++) {
+            v[c] = res[c * ld];
+        }
+    }
+    const __m256 y = grt_act_avx2(
+        _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)),
+                      _mm256_loadu_ps(v)),
+        act);
+    _mm256_storeu_ps(v, y);
+    for (size_t c = 0; c < nch; c++) {
+        out[c * ld] = v[c];
+    }
+}
+
 /* Pixels [p, p + 8 (nv - 1) + lanes of tail) of every output channel, in tiles of `rows`
  * (4 or 8) output channels. The tiles read the strip's input from x, input channels xld
  * floats apart: in + p itself (xld = ld) or a packed copy (strips_packed). */
 GRT_INLINE void strip(const float *in, const float *x, size_t xld, size_t cin, size_t ld,
                       const float *weight, const float *bias, const float *residual, float *out,
                       size_t cout, int act, size_t p, int rows, int nv, int masked, __m256i tail,
-                      size_t tn, int pf, int next) {
+                      size_t tn, int pf, int next, const float *xt) {
     for (size_t co = 0; co < cout; co += (size_t)rows) {
         const float *pfw = pf && co % MR == 0 && co + MR < cout
                                ? weight + (co / MR + 1) * MR * cin
@@ -350,6 +388,15 @@ GRT_INLINE void strip(const float *in, const float *x, size_t xld, size_t cin, s
             tile(w, x, xld, cin, ld, rows, nv, masked, tail, tn, left, b, r, o, pfw, pfx, 0, 0,
                  act);
         }
+        /* The one pixel after the strips (xt), for a packed tile whose strip is done, while
+         * its weights are in L1. */
+        if (xt != NULL && ((co + (size_t)rows) % MR == 0 || co + (size_t)rows >= cout)) {
+            const size_t c8 = co / MR * MR, pt = p + STRIP;
+            const size_t nch = cout - c8 < MR ? cout - c8 : MR;
+            px1_tile(xt, cin, weight + c8 * cin, bias != NULL ? bias + c8 : NULL,
+                     residual != NULL ? residual + c8 * ld + pt : NULL, out + c8 * ld + pt, ld,
+                     nch, act);
+        }
     }
 }
 
@@ -363,7 +410,14 @@ static size_t strips_packed(const float *in, size_t cin, size_t hw, size_t ld,
                             const float *weight, const float *bias, const float *residual,
                             float *out, size_t cout, int act) {
     float buf[PACK_MAX_CIN * STRIP] __attribute__((aligned(32)));
+    float xt[PACK_MAX_CIN];
     const __m256i all = _mm256_set1_epi32(-1);
+    const int px1 = hw % STRIP == 1;
+    if (px1) {
+        for (size_t ci = 0; ci < cin; ci++) {
+            xt[ci] = in[ci * ld + hw - 1];
+        }
+    }
     size_t p = 0;
     for (; p + STRIP <= hw; p += STRIP) {
         const float *x = in + p;
@@ -377,9 +431,9 @@ static size_t strips_packed(const float *in, size_t cin, size_t hw, size_t ld,
             _mm256_store_ps(d + 16, c);
         }
         strip(in, buf, STRIP, cin, ld, weight, bias, residual, out, cout, act, p, 4, NV, 0, all,
-              8, p == 0, p + STRIP < hw);
+              8, p == 0, p + STRIP < hw, px1 && p + STRIP + 1 == hw ? xt : NULL);
     }
-    return p;
+    return px1 ? hw : p;
 }
 
 /* L1 sets (of 64 lines each 64 bytes: 32 KiB, 8-way) that the first lines of a map's channel
@@ -422,13 +476,13 @@ static void strip_part(const float *in, size_t cin, size_t ld, const float *weig
     const __m256i tail = grt_mask_avx2(tn);
     if (n > 16) {
         strip(in, in + p, ld, cin, ld, weight, bias, residual, out, cout, act, p, 4, 3, 1, tail,
-              tn, pf, 0);
+              tn, pf, 0, NULL);
     } else if (n > 8) {
         strip(in, in + p, ld, cin, ld, weight, bias, residual, out, cout, act, p, 4, 2, 1, tail,
-              tn, pf, 0);
+              tn, pf, 0, NULL);
     } else {
         strip(in, in + p, ld, cin, ld, weight, bias, residual, out, cout, act, p, 8, 1, 1, tail,
-              tn, pf, 0);
+              tn, pf, 0, NULL);
     }
 }
 
@@ -710,7 +764,7 @@ void grt_f32_conv1x1_avx2(const float *in, size_t cin, size_t hw, size_t ld, con
     }
     for (; p + STRIP <= hw; p += STRIP) {
         strip(in, in + p, ld, cin, ld, weight, bias, residual, out, cout, act, p, 4, NV, 0, all,
-              8, pf, p + STRIP < hw);
+              8, pf, p + STRIP < hw, NULL);
         pf = 0;
     }
     if (p > 0 && hw - p == 1) {
