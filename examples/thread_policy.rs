@@ -58,6 +58,7 @@ fn main() {
         ),
         ("channels everywhere", threads, all(usize::MAX)),
         ("K-split every 1x1 split by channels", threads, ks(0.0)),
+        ("no K-split", threads, ks(f32::INFINITY)),
         (
             "dw by channels from 56x56 on",
             threads,
