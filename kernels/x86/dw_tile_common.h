@@ -13,8 +13,6 @@
 /* Largest kernel the vector paths take; larger ones forward to the scalar kernels. */
 #define DW_KMAX 7
 
-/* VF_LANES floats of row from column c: a plain load, or (masked) only the columns inside
- * [0, w), the others 0. */
 /* Channel ch's K*K taps broadcast into wt[0, K*K) (once per channel, for every vector of
  * its plane); returns its bias broadcast (0 without a bias). */
 DW_INLINE vf dw_load_taps(const float *weight, const float *bias, size_t ch, const int K,
@@ -27,6 +25,8 @@ DW_INLINE vf dw_load_taps(const float *weight, const float *bias, size_t ch, con
     return vf_set1(bias != NULL ? bias[ch] : 0.0f);
 }
 
+/* VF_LANES floats of row from column c: a plain load, or (masked) only the columns inside
+ * [0, w), the others 0. */
 DW_INLINE vf dw_load_cols(const float *row, ptrdiff_t c, ptrdiff_t w, const int masked) {
     return masked ? vf_load_mask(row, c, vf_mask_range(-c, w - c)) : vf_load(row + c);
 }
